@@ -1,0 +1,46 @@
+package org.kmod4j.api;
+
+/**
+ * A module name as the kernel keeps it: at most {@link #MAX_LENGTH} bytes, compared exactly (no case folding and no
+ * {@code -}/{@code _} folding; kernel.md §1.1 step 5).
+ */
+public record ModuleName(String value) implements Comparable<ModuleName> {
+    /** {@code MODULE_NAME_LEN - 1} on 64-bit: the longest name a module can have. */
+    public static final int MAX_LENGTH = 55;
+
+    public ModuleName {
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException("a module name cannot be empty");
+        }
+        if (value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_LENGTH) {
+            throw new IllegalArgumentException("module name longer than " + MAX_LENGTH + " bytes: " + value);
+        }
+        if (value.indexOf('/') >= 0 || value.indexOf('\0') >= 0 || value.indexOf(' ') >= 0) {
+            throw new IllegalArgumentException("module name with '/', a space or NUL: " + value);
+        }
+    }
+
+    public static ModuleName of(String value) {
+        return new ModuleName(value);
+    }
+
+    /**
+     * kmod's {@code modname_normalize()}: every {@code -} becomes {@code _} and the name stops at the first {@code .}.
+     * The kernel itself never normalizes; only the tools do (kmod.md §2.2).
+     */
+    public static String normalize(String text) {
+        int dot = text.indexOf('.');
+        String base = dot >= 0 ? text.substring(0, dot) : text;
+        return base.replace('-', '_');
+    }
+
+    @Override
+    public int compareTo(ModuleName other) {
+        return value.compareTo(other.value);
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}

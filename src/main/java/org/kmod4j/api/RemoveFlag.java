@@ -1,0 +1,35 @@
+package org.kmod4j.api;
+
+/**
+ * The bits of {@code delete_module}'s {@code flags} argument that some kernel generation reads. The values are the
+ * x86_64/arm64 {@code O_*} constants (asm-generic fcntl.h); other bits are legal and ignored by every kernel.
+ */
+public enum RemoveFlag {
+    /** {@code O_TRUNC}: force the unload (only with {@code CONFIG_MODULE_FORCE_UNLOAD}); kmod's KMOD_REMOVE_FORCE. */
+    FORCE(0x200, "TRUNC"),
+    /** {@code O_NONBLOCK}: do not wait for references to drop (read by 2.6.0–3.14 only); kmod always sets it. */
+    NONBLOCK(0x800, "NB");
+
+    private final int bit;
+    private final String scenarioName;
+
+    RemoveFlag(int bit, String scenarioName) {
+        this.bit = bit;
+        this.scenarioName = scenarioName;
+    }
+
+    /** The bit in the raw flags word. */
+    public int bit() {
+        return bit;
+    }
+
+    /** How the scenario format spells it ({@code NB}, {@code TRUNC}). */
+    public String scenarioName() {
+        return scenarioName;
+    }
+
+    /** Whether the raw flags word has this bit. */
+    public boolean isSetIn(int flags) {
+        return (flags & bit) != 0;
+    }
+}

@@ -1,0 +1,317 @@
+package org.kmod4j.scenario;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.kmod4j.api.Errno;
+import org.kmod4j.api.ModuleName;
+import org.kmod4j.api.RemoveFlags;
+import org.kmod4j.api.Taint;
+import org.kmod4j.scenario.Scenario.Command;
+import org.kmod4j.scenario.Scenario.Verb;
+import org.kmod4j.sim.BuiltinModule;
+import org.kmod4j.sim.KernelProfile;
+import org.kmod4j.sim.ModuleImage;
+
+/** Reads the scenario format (scenario-format.md), checking every line before anything runs. */
+public final class ScenarioParser {
+    /** Argument counts: {min, max}; max -1 means "the rest of the line is one argument". */
+    private static final Map<Verb, int[]> ARITY = Map.ofEntries(
+            Map.entry(Verb.LOAD, new int[] {1, -1}),
+            Map.entry(Verb.DEL, new int[] {2, 2}),
+            Map.entry(Verb.DELPTR, new int[] {2, 2}),
+            Map.entry(Verb.OPEN, new int[] {2, 2}),
+            Map.entry(Verb.CLOSE, new int[] {1, 1}),
+            Map.entry(Verb.CAT, new int[] {1, 1}),
+            Map.entry(Verb.LS, new int[] {1, 1}),
+            Map.entry(Verb.WRITE, new int[] {2, -1}),
+            Map.entry(Verb.DROPCAP, new int[] {0, 0}),
+            Map.entry(Verb.SLEEP, new int[] {1, 1}),
+            Map.entry(Verb.WAIT, new int[] {0, 0}));
+
+    /** The highest slot number {@code open} takes. */
+    public static final int MAX_SLOT = 15;
+
+    private ScenarioParser() {
+    }
+
+    /** Parses a whole scenario text. */
+    public static Scenario parse(String text) throws ScenarioSyntaxException {
+        KernelProfile profile = KernelProfile.debian12();
+        List<ModuleImage> images = new ArrayList<>();
+        List<BuiltinModule> builtins = new ArrayList<>();
+        List<Command> commands = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        boolean profileDeclared = false;
+        java.util.Set<ModuleName> declared = new java.util.HashSet<>();
+        for (int i = 0; i < lines.length; i++) {
+            int number = i + 1;
+            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            List<String> words = Arrays.asList(line.trim().split(" +"));
+            switch (words.get(0)) {
+                case "module" -> {
+                    ModuleImage image = parseModule(number, words);
+                    declareOnce(number, image.name(), declared);
+                    images.add(image);
+                }
+                case "builtin" -> {
+                    BuiltinModule builtin = parseBuiltin(number, words);
+                    declareOnce(number, builtin.name(), declared);
+                    builtins.add(builtin);
+                }
+                case "kernel" -> {
+                    if (profileDeclared) {
+                        throw new ScenarioSyntaxException(number, "a second 'kernel' declaration");
+                    }
+                    profileDeclared = true;
+                    profile = parseKernel(number, words);
+                }
+                default -> commands.add(parseCommand(number, line));
+            }
+        }
+        return new Scenario(profile, images, builtins, commands);
+    }
+
+    private static KernelProfile parseKernel(int line, List<String> words) throws ScenarioSyntaxException {
+        if (words.size() != 2) {
+            throw new ScenarioSyntaxException(line, "usage: kernel VERSION (for example: kernel 6.1.192)");
+        }
+        try {
+            return KernelProfile.forRelease(words.get(1));
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioSyntaxException(line, e.getMessage());
+        }
+    }
+
+    private static Command parseCommand(int line, String text) throws ScenarioSyntaxException {
+        String trimmed = text.trim();
+        boolean background = false;
+        String body = trimmed;
+        if (body.startsWith("bg ")) {
+            background = true;
+            body = body.substring(3).trim();
+        } else if (body.startsWith("bgload ") || body.startsWith("bgdel ")) {
+            background = true;
+            body = body.substring(2);
+        }
+        String[] head = body.split(" +", 2);
+        Verb verb;
+        try {
+            verb = Verb.valueOf(head[0].toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioSyntaxException(line, "unknown command '" + head[0] + "'");
+        }
+        if (!head[0].equals(head[0].toLowerCase(java.util.Locale.ROOT))) {
+            throw new ScenarioSyntaxException(line, "unknown command '" + head[0] + "' (commands are lower case)");
+        }
+        if (background && (verb == Verb.WAIT || verb == Verb.SLEEP)) {
+            throw new ScenarioSyntaxException(line, "'" + head[0] + "' cannot run in the background");
+        }
+        int[] arity = ARITY.get(verb);
+        String rest = head.length > 1 ? head[1].trim() : "";
+        List<String> args = new ArrayList<>();
+        if (!rest.isEmpty()) {
+            if (arity[1] == -1) {
+                // The last argument takes the rest of the line: load's parameter string, write's text.
+                String[] split = rest.split(" +", arity[0]);
+                for (String s : split) {
+                    args.add(unquote(s));
+                }
+            } else {
+                for (String s : rest.split(" +")) {
+                    args.add(unquote(s));
+                }
+            }
+        }
+        if (args.size() < arity[0] || (arity[1] >= 0 && args.size() > arity[1])) {
+            throw new ScenarioSyntaxException(line, usage(verb));
+        }
+        checkArguments(line, verb, args);
+        return new Command(line, trimmed, background, verb, args);
+    }
+
+    private static void checkArguments(int line, Verb verb, List<String> args) throws ScenarioSyntaxException {
+        try {
+            switch (verb) {
+                case DEL -> RemoveFlags.parse(args.get(1));
+                case DELPTR -> {
+                    parseAddress(args.get(0));
+                    RemoveFlags.parse(args.get(1));
+                }
+                case OPEN, CLOSE -> parseSlot(args.get(0));
+                case SLEEP -> {
+                    if (Long.parseLong(args.get(0)) < 0) {
+                        throw new IllegalArgumentException("negative sleep");
+                    }
+                }
+                default -> {
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioSyntaxException(line, e.getMessage() + " (" + usage(verb) + ")");
+        }
+    }
+
+    /** A C-syntax address for {@code delptr}. */
+    public static long parseAddress(String text) {
+        try {
+            return Long.decode(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad address '" + text + "'");
+        }
+    }
+
+    /** A slot number, 0 to {@link #MAX_SLOT}. */
+    public static int parseSlot(String text) {
+        int slot;
+        try {
+            slot = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad slot '" + text + "'");
+        }
+        if (slot < 0 || slot > MAX_SLOT) {
+            throw new IllegalArgumentException("slot " + slot + " out of range 0-" + MAX_SLOT);
+        }
+        return slot;
+    }
+
+    private static String usage(Verb verb) {
+        return "usage: " + switch (verb) {
+            case LOAD -> "load NAME [PARAMS]";
+            case DEL -> "del NAME FLAGS";
+            case DELPTR -> "delptr ADDR FLAGS";
+            case OPEN -> "open SLOT PATH";
+            case CLOSE -> "close SLOT";
+            case CAT -> "cat PATH";
+            case LS -> "ls DIR";
+            case WRITE -> "write PATH TEXT";
+            case DROPCAP -> "dropcap";
+            case SLEEP -> "sleep MS";
+            case WAIT -> "wait";
+        };
+    }
+
+    private static String unquote(String word) {
+        return word.equals("\"\"") ? "" : word;
+    }
+
+    private static ModuleImage parseModule(int line, List<String> words) throws ScenarioSyntaxException {
+        if (words.size() < 2) {
+            throw new ScenarioSyntaxException(line, "usage: module NAME [size=BYTES] [initsize=BYTES] ...");
+        }
+        ModuleImage.Builder b;
+        try {
+            b = ModuleImage.builder(words.get(1));
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioSyntaxException(line, e.getMessage());
+        }
+        // A declaration lists the functions the module has: none unless named.
+        b.init(null).exit(null);
+        List<String> params = new ArrayList<>();
+        for (String word : words.subList(2, words.size())) {
+            int eq = word.indexOf('=');
+            String key = eq < 0 ? word : word.substring(0, eq);
+            String value = eq < 0 ? null : word.substring(eq + 1);
+            try {
+                switch (key) {
+                    case "size" -> b.coreSize(parseBytes(value));
+                    case "initsize" -> b.initSize(parseBytes(value));
+                    case "taint" -> b.taints(Taint.ofLetters(required(value, key)));
+                    case "exports" -> b.exports(required(value, key).split(","));
+                    case "uses" -> b.uses(required(value, key).split(","));
+                    case "init" -> b.init(parseFunction(value, params));
+                    case "exit" -> b.exit(parseFunction(value, params));
+                    case "initret" -> b.initError(parseErrno(required(value, key)));
+                    case "device" -> b.device(required(value, key));
+                    default -> throw new IllegalArgumentException("unknown module attribute '" + key + "'");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ScenarioSyntaxException(line, e.getMessage());
+            }
+        }
+        b.parameters(params.toArray(new String[0]));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioSyntaxException(line, e.getMessage());
+        }
+    }
+
+    private static ModuleImage.Function parseFunction(String value, List<String> params) {
+        if (value == null) {
+            return ModuleImage.Function.instant();
+        }
+        if (value.startsWith("param:")) {
+            String param = value.substring("param:".length());
+            if (param.isEmpty()) {
+                throw new IllegalArgumentException("param: needs a parameter name");
+            }
+            if (!params.contains(param)) {
+                params.add(param);
+            }
+            return ModuleImage.Function.takingParameter(param);
+        }
+        return ModuleImage.Function.taking(parseBytes(value));
+    }
+
+    private static Errno parseErrno(String value) {
+        Errno e = Errno.ofName(value.startsWith("-") ? value.substring(1) : value);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown errno '" + value + "'");
+        }
+        return e;
+    }
+
+    private static String required(String value, String key) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException(key + "= needs a value");
+        }
+        return value;
+    }
+
+    private static long parseBytes(String value) {
+        if (value == null) {
+            throw new IllegalArgumentException("missing number");
+        }
+        try {
+            long n = Long.parseLong(value);
+            if (n < 0) {
+                throw new IllegalArgumentException("negative number " + value);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number: '" + value + "'");
+        }
+    }
+
+    /** {@code builtin NAME [params=P1,P2]} (a bare word also names a parameter). */
+    private static BuiltinModule parseBuiltin(int line, List<String> words) throws ScenarioSyntaxException {
+        if (words.size() < 2) {
+            throw new ScenarioSyntaxException(line, "usage: builtin NAME [params=P1,P2]");
+        }
+        List<String> params = new ArrayList<>();
+        for (String word : words.subList(2, words.size())) {
+            if (word.startsWith("params=")) {
+                params.addAll(Arrays.asList(word.substring("params=".length()).split(",")));
+            } else {
+                params.add(word);
+            }
+        }
+        try {
+            return new BuiltinModule(ModuleName.of(words.get(1)), params);
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioSyntaxException(line, e.getMessage());
+        }
+    }
+
+    private static void declareOnce(int line, ModuleName name, java.util.Set<ModuleName> declared)
+            throws ScenarioSyntaxException {
+        if (!declared.add(name)) {
+            throw new ScenarioSyntaxException(line, name + " is already declared");
+        }
+    }
+}

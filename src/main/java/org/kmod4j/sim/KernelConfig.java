@@ -1,0 +1,24 @@
+package org.kmod4j.sim;
+
+/**
+ * The build options of the simulated kernel that change what unloading does.
+ *
+ * @param moduleUnload  {@code CONFIG_MODULE_UNLOAD}: without it delete_module gives ENOSYS and there is no refcount
+ * @param forceUnload   {@code CONFIG_MODULE_FORCE_UNLOAD}: whether {@code O_TRUNC} can force an unload
+ * @param srcversionAll {@code CONFIG_MODULE_SRCVERSION_ALL}: every module gets a {@code srcversion} sysfs attribute
+ */
+public record KernelConfig(boolean moduleUnload, boolean forceUnload, boolean srcversionAll) {
+
+    /** Debian 12's {@code 6.1.0-*-amd64} build (kmod.md §0: unload and force unload enabled). */
+    public static KernelConfig debian() {
+        return new KernelConfig(true, true, true);
+    }
+
+    public KernelConfig withForceUnload(boolean enabled) {
+        return new KernelConfig(moduleUnload, enabled, srcversionAll);
+    }
+
+    public KernelConfig withModuleUnload(boolean enabled) {
+        return new KernelConfig(enabled, forceUnload, srcversionAll);
+    }
+}

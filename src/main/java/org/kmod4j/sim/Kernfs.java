@@ -1,0 +1,50 @@
+package org.kmod4j.sim;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The order in which sysfs (kernfs) lists a directory: its entries sit in a red-black tree sorted by
+ * {@code kernfs_name_hash()} and then by name (fs/kernfs/dir.c), and readdir walks that tree. This is why
+ * {@code /sys/module/X/holders} is "neither sorted nor the /proc/modules order" (kmod.md §2.3).
+ */
+final class Kernfs {
+    private static final int GOLDEN_RATIO_32 = 0x61C88647;
+    private static final Comparator<String> READDIR_ORDER =
+            Comparator.comparingInt(Kernfs::nameHash).thenComparing(Kernfs::compareBytes);
+
+    private Kernfs() {
+    }
+
+    /** {@code kernfs_name_hash(name, NULL)}. */
+    static int nameHash(String name) {
+        long hash = 0; // init_name_hash(ns) with no namespace
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            long c = b; // char is signed on x86, then widened to unsigned long
+            hash = (hash + (c << 4) + (c >> 4)) * 11; // partial_name_hash()
+        }
+        int h = (int) hash * GOLDEN_RATIO_32; // end_name_hash() = __hash_32()
+        h &= 0x7fffffff;
+        if (h < 2) {
+            h += 2; // 0, 1 and INT_MAX are reserved for the magic entries
+        }
+        if (h == Integer.MAX_VALUE) {
+            h = Integer.MAX_VALUE - 1;
+        }
+        return h;
+    }
+
+    /** The entries in readdir order. */
+    static List<String> readdirOrder(Collection<String> names) {
+        List<String> sorted = new ArrayList<>(names);
+        sorted.sort(READDIR_ORDER);
+        return sorted;
+    }
+
+    private static int compareBytes(String a, String b) {
+        return java.util.Arrays.compareUnsigned(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,397 @@
+package org.kmod4j.sim;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.kmod4j.api.Errno;
+import org.kmod4j.api.LoadedModule;
+import org.kmod4j.api.ModuleName;
+import org.kmod4j.api.ModuleSubsystem;
+import org.kmod4j.api.ModuleState;
+import org.kmod4j.api.SyscallResult;
+import org.kmod4j.api.Taint;
+import org.kmod4j.api.UserString;
+import org.kmod4j.api.ViewException;
+import org.kmod4j.sim.time.KernelClock;
+import org.kmod4j.sim.time.RealClock;
+import org.kmod4j.sim.time.VirtualClock;
+
+/**
+ * An in-memory Linux module subsystem that behaves like the real kernel, errno for errno and byte for byte in its
+ * views: the module list, references and dependencies, states, privilege, {@code modules_disabled}, force and taint.
+ *
+ * <p>Thread-safe: like the kernel, structural changes happen under one module mutex, while references are taken and
+ * dropped with lock-free atomics. Never held across init or exit functions, so those may take time on the clock.
+ *
+ * <p>As a {@link ModuleSubsystem} it acts as root (all capabilities); {@link #newTask} gives other callers.
+ */
+public final class SimulatedKernel implements ModuleSubsystem {
+    private final KernelProfile profile;
+    private final KernelConfig config;
+    private final KernelClock clock;
+    private final KernelLog log;
+    private final Task rootTask;
+
+    /** {@code module_mutex}. Never held while sleeping on the clock or waking a wait queue. */
+    final ReentrantLock moduleMutex = new ReentrantLock();
+    /** {@code modules}: every module from add_unformed_module to free_module, in load order. Under the mutex. */
+    private final LinkedHashMap<String, KernelModule> modules = new LinkedHashMap<>();
+    /** The exported symbols of modules past UNFORMED, and who exports each. Under the mutex. */
+    private final Map<String, KernelModule> symbols = new HashMap<>();
+    private final Map<String, KernelModule> devices = new ConcurrentHashMap<>();
+    private final Map<String, ModuleImage> images = new ConcurrentHashMap<>();
+    private final Map<String, BuiltinModule> builtins = new ConcurrentHashMap<>();
+    /** {@code module_wq}: loaders waiting for a same-name module, and waiters for a reference count. */
+    final KernelClock.WaitQueue moduleWq;
+
+    private final AtomicLong taintedMask = new AtomicLong();
+    private volatile boolean modulesDisabled;
+    private volatile boolean lockDebuggingOn = true;
+    private final AtomicLong nextAddress = new AtomicLong(0xffffffffc0000000L);
+    private final List<Oops> oopses = new CopyOnWriteArrayList<>();
+
+    private final ModuleLoader loader;
+    private final ModuleUnloader unloader;
+    private final KernelFiles files;
+
+    private SimulatedKernel(Builder b) {
+        this.profile = b.profile;
+        this.config = b.config;
+        this.clock = b.clock;
+        this.log = new KernelLog(clock);
+        this.moduleWq = clock.newWaitQueue();
+        this.rootTask = new Task(this, "init", true);
+        this.loader = new ModuleLoader(this);
+        this.unloader = new ModuleUnloader(this);
+        this.files = new KernelFiles(this);
+        b.images.forEach(this::declare);
+        b.builtins.forEach(this::declareBuiltin);
+    }
+
+    /** A builder: Debian 12's kernel (6.1.192, force unload on) on a virtual clock unless told otherwise. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---- callers -------------------------------------------------------------------------------------------
+
+    /** A new process with {@code CAP_SYS_MODULE} (root). */
+    public Task newTask(String name) {
+        return new Task(this, name, true);
+    }
+
+    /** The task this kernel's {@link ModuleSubsystem} methods run as. */
+    public Task rootTask() {
+        return rootTask;
+    }
+
+    // ---- the module files the load side can find ------------------------------------------------------------
+
+    /** Makes {@code NAME.ko} available to {@code finit_module}. */
+    public void declare(ModuleImage image) {
+        images.put(image.name().value(), image);
+    }
+
+    /** Adds a built-in module: a {@code /sys/module} directory, no {@code /proc/modules} line. */
+    public void declareBuiltin(BuiltinModule builtin) {
+        builtins.put(builtin.name().value(), builtin);
+    }
+
+    Optional<ModuleImage> image(String name) {
+        return Optional.ofNullable(images.get(name));
+    }
+
+    Map<String, BuiltinModule> builtins() {
+        return builtins;
+    }
+
+    // ---- syscalls -----------------------------------------------------------------------------------------
+
+    @Override
+    public SyscallResult deleteModule(UserString name, int flags) {
+        return deleteModule(rootTask, name, flags);
+    }
+
+    SyscallResult deleteModule(Task caller, UserString name, int flags) {
+        return unloader.deleteModule(caller, name, flags);
+    }
+
+    /** {@code finit_module()} of {@code NAME.ko} as root. */
+    public SyscallResult loadModule(String name, String parameters) {
+        return loadModule(rootTask, name, parameters);
+    }
+
+    SyscallResult loadModule(Task caller, String name, String parameters) {
+        return loader.loadModule(caller, name, parameters);
+    }
+
+    // ---- references ---------------------------------------------------------------------------------------
+
+    /**
+     * {@code try_module_get()} on a loaded module: refused (empty) when it is not loaded, GOING, or its base
+     * reference is already gone.
+     */
+    public Optional<ModuleReference> tryModuleGet(String name) {
+        KernelModule mod;
+        moduleMutex.lock();
+        try {
+            mod = findModule(name);
+        } finally {
+            moduleMutex.unlock();
+        }
+        return mod != null && mod.tryGet() ? Optional.of(new ModuleReference(this, mod)) : Optional.empty();
+    }
+
+    /**
+     * {@code open()} of a module's character device: the file's {@code fops->owner} is got with
+     * {@code try_module_get}. ENOENT when no such device node exists, ENODEV when its module is going away.
+     */
+    public DeviceOpen openDevice(String path) {
+        KernelModule mod = devices.get(path);
+        if (mod == null) {
+            return new DeviceOpen(null, Errno.ENOENT);
+        }
+        return mod.tryGet() ? new DeviceOpen(new ModuleReference(this, mod), null) : new DeviceOpen(null, Errno.ENODEV);
+    }
+
+    /** The outcome of {@link #openDevice}: a reference, or the errno open() returned. */
+    public record DeviceOpen(ModuleReference reference, Errno error) {
+    }
+
+    /** {@code module_put()}: records an oops when the module was already freed by a forced unload. */
+    Oops modulePut(KernelModule mod, String what) {
+        if (mod.freed) {
+            Oops oops = new Oops(clock.nowMillis(), mod.name, what);
+            oopses.add(oops);
+            log.print("BUG: unable to handle page fault: " + what + " on module " + mod.name
+                    + ", freed by a forced unload");
+            return oops;
+        }
+        if (!mod.put()) {
+            log.print("WARNING: module_put on " + mod.name + " with no reference held");
+        }
+        if (mod.state == ModuleState.GOING) {
+            // Anyone waiting for this module's count to drop re-checks it.
+            moduleWq.wakeAll();
+        }
+        return null;
+    }
+
+    // ---- module list, under moduleMutex ----------------------------------------------------------------------
+
+    /** {@code find_module()}: a module on the list that is not UNFORMED. Mutex held. */
+    KernelModule findModule(String name) {
+        KernelModule mod = modules.get(name);
+        return mod != null && mod.state != ModuleState.UNFORMED ? mod : null;
+    }
+
+    /** {@code find_module_all(..., even_unformed=true)}. Mutex held. */
+    KernelModule findModuleAll(String name) {
+        return modules.get(name);
+    }
+
+    /** Mutex held. */
+    void addToList(KernelModule mod) {
+        modules.put(mod.name, mod);
+    }
+
+    /** Mutex held. */
+    Map<String, KernelModule> symbols() {
+        return symbols;
+    }
+
+    /** The modules on the list in load order (oldest first), including UNFORMED ones. Mutex held. */
+    List<KernelModule> moduleList() {
+        return new ArrayList<>(modules.values());
+    }
+
+    void registerDevice(KernelModule mod) {
+        mod.image.device().ifPresent(path -> devices.put(path, mod));
+    }
+
+    void unregisterDevice(KernelModule mod) {
+        mod.image.device().ifPresent(path -> devices.remove(path, mod));
+    }
+
+    long allocateAddress(long size) {
+        long pages = Math.max(1, (size + 4095) / 4096);
+        return nextAddress.getAndAdd(pages * 4096);
+    }
+
+    /**
+     * {@code free_module()} from the point of view of unloading: sysfs goes, the module turns UNFORMED, each target
+     * loses this user and one reference ({@code module_unload_free}), exports and the list entry go.
+     */
+    void freeModule(KernelModule mod) {
+        unregisterDevice(mod);
+        List<KernelModule> targets;
+        moduleMutex.lock();
+        try {
+            mod.state = ModuleState.UNFORMED;
+            targets = new ArrayList<>(mod.targetList);
+            for (KernelModule target : targets) {
+                target.sourceList.remove(mod);
+            }
+            mod.targetList.clear();
+            symbols.values().removeIf(owner -> owner == mod);
+            modules.remove(mod.name, mod);
+            mod.freed = true;
+        } finally {
+            moduleMutex.unlock();
+        }
+        for (KernelModule target : targets) {
+            modulePut(target, "module_unload_free");
+        }
+    }
+
+    // ---- taint and sysctls ------------------------------------------------------------------------------------
+
+    /** {@code add_taint()}: bits are only ever added. */
+    void addTaint(Taint taint, boolean lockdepNowUnreliable) {
+        taintedMask.getAndUpdate(m -> m | taint.mask());
+        if (lockdepNowUnreliable && lockDebuggingOn) {
+            lockDebuggingOn = false;
+            log.print("Disabling lock debugging due to kernel taint");
+        }
+    }
+
+    /** The global {@code tainted_mask}, as {@code /proc/sys/kernel/tainted} shows it. */
+    public long taintedMask() {
+        return taintedMask.get();
+    }
+
+    /** Whether {@code modules_disabled} is set. */
+    public boolean modulesDisabled() {
+        return modulesDisabled;
+    }
+
+    /**
+     * Writes {@code /proc/sys/kernel/modules_disabled}: only the transition to 1 is allowed, so this is a one-way
+     * latch (kernel.md §5.3).
+     */
+    public SyscallResult setModulesDisabled(int value) {
+        if (value != 1) {
+            return SyscallResult.failed(Errno.EINVAL);
+        }
+        modulesDisabled = true;
+        return SyscallResult.ok();
+    }
+
+    // ---- views -----------------------------------------------------------------------------------------------
+
+    @Override
+    public List<LoadedModule> loadedModules() {
+        List<LoadedModule> out = new ArrayList<>();
+        moduleMutex.lock();
+        try {
+            List<KernelModule> list = moduleList();
+            for (int i = list.size() - 1; i >= 0; i--) {
+                KernelModule m = list.get(i);
+                if (m.state == ModuleState.UNFORMED) {
+                    continue;
+                }
+                List<ModuleName> holders = new ArrayList<>();
+                for (KernelModule user : m.sourceList) {
+                    holders.add(user.image.name());
+                }
+                out.add(new LoadedModule(m.image.name(), m.totalSize(), m.refcount(), holders, m.state,
+                        Taint.letters(m.taints), m.permanent()));
+            }
+        } finally {
+            moduleMutex.unlock();
+        }
+        return out;
+    }
+
+    @Override
+    public String readFile(String path) throws ViewException {
+        return files.read(path);
+    }
+
+    @Override
+    public List<String> listDirectory(String path) throws ViewException {
+        return files.list(path);
+    }
+
+    /** Writes a kernel file as root ({@code echo TEXT > PATH}): the sysctls {@code modules_disabled} and {@code tainted}. */
+    public SyscallResult writeFile(String path, String text) {
+        return files.write(path, text);
+    }
+
+    // ---- accessors -----------------------------------------------------------------------------------------
+
+    public KernelProfile profile() {
+        return profile;
+    }
+
+    public KernelConfig config() {
+        return config;
+    }
+
+    public KernelClock clock() {
+        return clock;
+    }
+
+    /** The kernel log ({@code dmesg}). */
+    public KernelLog log() {
+        return log;
+    }
+
+    /** Every oops the run hit, oldest first: each one a crash on a real kernel. */
+    public List<Oops> oopses() {
+        return List.copyOf(oopses);
+    }
+
+    /** Configures a {@link SimulatedKernel}. */
+    public static final class Builder {
+        private KernelProfile profile = KernelProfile.debian12();
+        private KernelConfig config = KernelConfig.debian();
+        private KernelClock clock;
+        private final List<ModuleImage> images = new ArrayList<>();
+        private final List<BuiltinModule> builtins = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder profile(KernelProfile profile) {
+            this.profile = Objects.requireNonNull(profile);
+            return this;
+        }
+
+        public Builder config(KernelConfig config) {
+            this.config = Objects.requireNonNull(config);
+            return this;
+        }
+
+        /** The clock; a {@link VirtualClock} by default. Use {@link RealClock} to drive it from real threads. */
+        public Builder clock(KernelClock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        public Builder module(ModuleImage image) {
+            images.add(image);
+            return this;
+        }
+
+        public Builder builtin(BuiltinModule builtin) {
+            builtins.add(builtin);
+            return this;
+        }
+
+        public SimulatedKernel build() {
+            if (clock == null) {
+                clock = new VirtualClock();
+            }
+            return new SimulatedKernel(this);
+        }
+    }
+}

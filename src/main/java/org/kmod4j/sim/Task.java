@@ -1,0 +1,60 @@
+package org.kmod4j.sim;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.kmod4j.api.SyscallResult;
+import org.kmod4j.api.UserString;
+
+/**
+ * A process calling into the simulated kernel, with its credentials. The kernel's module syscalls need
+ * {@code CAP_SYS_MODULE} in the effective set; a task can drop it (never regain it).
+ */
+public final class Task {
+    private final SimulatedKernel kernel;
+    private final String name;
+    private final AtomicBoolean capSysModule;
+
+    Task(SimulatedKernel kernel, String name, boolean capSysModule) {
+        this.kernel = kernel;
+        this.name = name;
+        this.capSysModule = new AtomicBoolean(capSysModule);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Whether the effective set holds {@code CAP_SYS_MODULE}. */
+    public boolean hasCapSysModule() {
+        return capSysModule.get();
+    }
+
+    /** Drops {@code CAP_SYS_MODULE} from the effective set. */
+    public void dropCapSysModule() {
+        capSysModule.set(false);
+    }
+
+    /** A child process (fork): same credentials, its own from then on. */
+    public Task fork(String childName) {
+        return new Task(kernel, childName, capSysModule.get());
+    }
+
+    /** {@code delete_module(name, flags)} as this task. */
+    public SyscallResult deleteModule(UserString moduleName, int flags) {
+        return kernel.deleteModule(this, moduleName, flags);
+    }
+
+    /** {@code delete_module(name, flags)} as this task, with a NUL-terminated name. */
+    public SyscallResult deleteModule(String moduleName, int flags) {
+        return deleteModule(UserString.of(moduleName), flags);
+    }
+
+    /** {@code finit_module()} of the declared image {@code moduleName.ko} with a parameter string. */
+    public SyscallResult loadModule(String moduleName, String parameters) {
+        return kernel.loadModule(this, moduleName, parameters);
+    }
+
+    @Override
+    public String toString() {
+        return name + (hasCapSysModule() ? "" : " (no CAP_SYS_MODULE)");
+    }
+}

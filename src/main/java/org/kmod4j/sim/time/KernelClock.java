@@ -1,0 +1,50 @@
+package org.kmod4j.sim.time;
+
+import java.util.function.BooleanSupplier;
+
+/**
+ * Time and sleeping for the simulated kernel: {@code msleep}, wait queues ({@code wait_event*}) and the tasks that
+ * take part in them. {@link VirtualClock} makes runs deterministic and instant; {@link RealClock} lets library users
+ * drive the simulator from real threads.
+ */
+public interface KernelClock {
+
+    /** How a wait on a {@link WaitQueue} ended. */
+    enum WaitOutcome {
+        /** The condition became true. */
+        CONDITION,
+        /** The timeout passed first. */
+        TIMEOUT,
+        /** A signal arrived (an interrupt of the waiting thread) during an interruptible wait. */
+        INTERRUPTED
+    }
+
+    /** Milliseconds since the clock started. */
+    long nowMillis();
+
+    /** {@code msleep(ms)}: uninterruptible. */
+    void sleep(long millis);
+
+    /** A new, empty wait queue ({@code DECLARE_WAIT_QUEUE_HEAD}). */
+    WaitQueue newWaitQueue();
+
+    /**
+     * Starts a task (a second process of a scenario, a kernel thread) that takes part in this clock's time. With a
+     * virtual clock it runs only while every other task is blocked, so runs stay deterministic.
+     */
+    Thread startTask(String name, Runnable body);
+
+    /** A wait queue: tasks sleep on it until a condition holds; wakers call {@link #wakeAll()}. */
+    interface WaitQueue {
+        /**
+         * Sleeps until {@code condition} holds ({@code wait_event_timeout}, or {@code wait_event_interruptible_timeout}
+         * when {@code interruptible}). The condition is re-checked after every wake-up.
+         *
+         * @param timeoutMillis how long at most; negative for no limit
+         */
+        WaitOutcome await(BooleanSupplier condition, long timeoutMillis, boolean interruptible);
+
+        /** {@code wake_up_all()}: every sleeper re-checks its condition. */
+        void wakeAll();
+    }
+}

@@ -1,0 +1,254 @@
+package org.kmod4j.sim.time;
+
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Deterministic virtual time: a cooperative scheduler over real threads.
+ *
+ * <p>Tasks (threads started with {@link #startTask}, or any thread that sleeps or waits here) run one at a time:
+ * the running task keeps the CPU until it sleeps, waits or ends. Time stands still while a task runs and jumps to the
+ * next deadline when none can run, so {@code sleep 3000} costs nothing and every run of a scenario interleaves the
+ * same way. Ready tasks run in the order they became ready. When every task waits with no deadline, the run is
+ * deadlocked and each waiter gets a {@link SimulationDeadlockException}.
+ */
+public final class VirtualClock implements KernelClock {
+    private final ReentrantLock lock = new ReentrantLock();
+    private long now;
+    private long sequence;
+    private Task running;
+    private final Map<Thread, Task> tasks = new HashMap<>();
+    private final ArrayDeque<Task> ready = new ArrayDeque<>();
+    private final TreeSet<Task> timed = new TreeSet<>(
+            Comparator.comparingLong((Task t) -> t.deadline).thenComparingLong(t -> t.order));
+    private final Set<Task> untimed = new LinkedHashSet<>();
+
+    /** One thread taking part in virtual time. */
+    private final class Task {
+        final Thread thread;
+        final Condition turn = lock.newCondition();
+        long deadline;
+        long order;
+        int attachDepth;
+        VirtualWaitQueue queue;
+        boolean deadlocked;
+
+        Task(Thread thread) {
+            this.thread = thread;
+        }
+    }
+
+    @Override
+    public long nowMillis() {
+        lock.lock();
+        try {
+            return now;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void sleep(long millis) {
+        lock.lock();
+        try {
+            Task self = attach();
+            try {
+                self.deadline = now + Math.max(0, millis);
+                self.order = sequence++;
+                timed.add(self);
+                block(self);
+            } finally {
+                detach(self);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public WaitQueue newWaitQueue() {
+        return new VirtualWaitQueue();
+    }
+
+    @Override
+    public Thread startTask(String name, Runnable body) {
+        lock.lock();
+        try {
+            Thread thread = Thread.ofPlatform().name(name).unstarted(() -> runTask(body));
+            Task task = new Task(thread);
+            task.attachDepth = 1;
+            tasks.put(thread, task);
+            // Registered before it starts: from now on time cannot pass without it having run.
+            makeReady(task);
+            thread.start();
+            dispatch();
+            return thread;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void runTask(Runnable body) {
+        Task self;
+        lock.lock();
+        try {
+            self = tasks.get(Thread.currentThread());
+            waitForTurn(self);
+        } finally {
+            lock.unlock();
+        }
+        try {
+            body.run();
+        } finally {
+            lock.lock();
+            try {
+                self.attachDepth = 1;
+                detach(self);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Makes the current thread a running task (waiting for its turn if another task runs). Lock held. */
+    private Task attach() {
+        Task self = tasks.get(Thread.currentThread());
+        if (self != null) {
+            self.attachDepth++;
+            return self;
+        }
+        self = new Task(Thread.currentThread());
+        self.attachDepth = 1;
+        tasks.put(self.thread, self);
+        if (running == null && ready.isEmpty()) {
+            running = self;
+        } else {
+            makeReady(self);
+            waitForTurn(self);
+        }
+        return self;
+    }
+
+    /** Leaves virtual time when the outermost attach ends, handing the CPU on. Lock held. */
+    private void detach(Task self) {
+        if (--self.attachDepth > 0) {
+            return;
+        }
+        tasks.remove(self.thread);
+        if (running == self) {
+            running = null;
+            dispatch();
+        }
+    }
+
+    /** Gives up the CPU until something makes {@code self} ready again. Lock held. */
+    private void block(Task self) {
+        if (running == self) {
+            running = null;
+        }
+        dispatch();
+        waitForTurn(self);
+    }
+
+    private void waitForTurn(Task self) {
+        while (running != self) {
+            self.turn.awaitUninterruptibly();
+        }
+    }
+
+    private void makeReady(Task task) {
+        timed.remove(task);
+        untimed.remove(task);
+        if (task.queue != null) {
+            task.queue.sleepers.remove(task);
+            task.queue = null;
+        }
+        ready.add(task);
+    }
+
+    /** Picks the next task to run, advancing time when none is ready. Lock held, nobody running. */
+    private void dispatch() {
+        if (running != null) {
+            return;
+        }
+        if (ready.isEmpty() && !timed.isEmpty()) {
+            now = Math.max(now, timed.first().deadline);
+            while (!timed.isEmpty() && timed.first().deadline <= now) {
+                makeReady(timed.first());
+            }
+        }
+        if (ready.isEmpty() && !untimed.isEmpty()) {
+            for (Task t : untimed.toArray(new Task[0])) {
+                t.deadlocked = true;
+                makeReady(t);
+            }
+        }
+        Task next = ready.poll();
+        if (next != null) {
+            running = next;
+            next.turn.signal();
+        }
+    }
+
+    private final class VirtualWaitQueue implements WaitQueue {
+        final Set<Task> sleepers = new LinkedHashSet<>();
+
+        @Override
+        public WaitOutcome await(BooleanSupplier condition, long timeoutMillis, boolean interruptible) {
+            lock.lock();
+            try {
+                Task self = attach();
+                try {
+                    long deadline = timeoutMillis >= 0 ? now + timeoutMillis : Long.MAX_VALUE;
+                    while (!condition.getAsBoolean()) {
+                        if (now >= deadline) {
+                            return WaitOutcome.TIMEOUT;
+                        }
+                        self.queue = this;
+                        sleepers.add(self);
+                        self.order = sequence++;
+                        if (timeoutMillis >= 0) {
+                            self.deadline = deadline;
+                            timed.add(self);
+                        } else {
+                            untimed.add(self);
+                        }
+                        block(self);
+                        if (self.deadlocked) {
+                            self.deadlocked = false;
+                            throw new SimulationDeadlockException(
+                                    "every task sleeps and nothing can wake them (" + self.thread.getName() + ")");
+                        }
+                    }
+                    return WaitOutcome.CONDITION;
+                } finally {
+                    detach(self);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void wakeAll() {
+            lock.lock();
+            try {
+                for (Task t : sleepers.toArray(new Task[0])) {
+                    makeReady(t);
+                }
+                dispatch();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}
