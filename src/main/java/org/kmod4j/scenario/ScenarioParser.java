@@ -116,8 +116,8 @@ public final class ScenarioParser {
         List<String> args = new ArrayList<>();
         if (!rest.isEmpty()) {
             if (arity[1] == -1) {
-                // The last argument takes the rest of the line: load's parameter string, write's text.
-                String[] split = rest.split(" +", arity[0]);
+                // The first word, then the rest of the line as one argument: load's parameters, write's text.
+                String[] split = rest.split(" +", 2);
                 for (String s : split) {
                     args.add(unquote(s));
                 }
@@ -156,10 +156,16 @@ public final class ScenarioParser {
         }
     }
 
-    /** A C-syntax address for {@code delptr}. */
+    /** A C-syntax address for {@code delptr}: decimal, {@code 0x} hex or {@code 0} octal, unsigned 64-bit. */
     public static long parseAddress(String text) {
         try {
-            return Long.decode(text);
+            if (text.startsWith("0x") || text.startsWith("0X")) {
+                return Long.parseUnsignedLong(text.substring(2), 16);
+            }
+            if (text.length() > 1 && text.startsWith("0")) {
+                return Long.parseUnsignedLong(text.substring(1), 8);
+            }
+            return Long.parseUnsignedLong(text);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("bad address '" + text + "'");
         }
@@ -288,21 +294,29 @@ public final class ScenarioParser {
         }
     }
 
-    /** {@code builtin NAME [params=P1,P2]} (a bare word also names a parameter). */
+    /**
+     * {@code builtin NAME [params]}: a bare {@code params} says it has a {@code parameters/} directory;
+     * {@code params=P1,P2} also names them.
+     */
     private static BuiltinModule parseBuiltin(int line, List<String> words) throws ScenarioSyntaxException {
-        if (words.size() < 2) {
-            throw new ScenarioSyntaxException(line, "usage: builtin NAME [params=P1,P2]");
+        if (words.size() < 2 || words.size() > 3) {
+            throw new ScenarioSyntaxException(line, "usage: builtin NAME [params | params=P1,P2]");
         }
+        boolean hasParameters = false;
         List<String> params = new ArrayList<>();
-        for (String word : words.subList(2, words.size())) {
-            if (word.startsWith("params=")) {
+        if (words.size() == 3) {
+            String word = words.get(2);
+            if (word.equals("params")) {
+                hasParameters = true;
+            } else if (word.startsWith("params=") && word.length() > "params=".length()) {
+                hasParameters = true;
                 params.addAll(Arrays.asList(word.substring("params=".length()).split(",")));
             } else {
-                params.add(word);
+                throw new ScenarioSyntaxException(line, "unknown builtin attribute '" + word + "'");
             }
         }
         try {
-            return new BuiltinModule(ModuleName.of(words.get(1)), params);
+            return new BuiltinModule(ModuleName.of(words.get(1)), hasParameters, params);
         } catch (IllegalArgumentException e) {
             throw new ScenarioSyntaxException(line, e.getMessage());
         }

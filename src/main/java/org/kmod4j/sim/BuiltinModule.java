@@ -6,9 +6,21 @@ import org.kmod4j.api.ModuleName;
 /**
  * Code compiled into the kernel that still has a {@code /sys/module/NAME} directory (because it has parameters or a
  * version), but no {@code /proc/modules} line; {@code delete_module} on it gives ENOENT (kernel.md §5.2).
+ *
+ * @param name          the module's name
+ * @param hasParameters whether it has a {@code parameters/} directory
+ * @param parameters    the parameter names known to the simulator (may be empty even when it has parameters)
  */
-public record BuiltinModule(ModuleName name, List<String> parameters) {
+public record BuiltinModule(ModuleName name, boolean hasParameters, List<String> parameters) {
     public BuiltinModule {
         parameters = List.copyOf(parameters);
+        if (!parameters.isEmpty() && !hasParameters) {
+            throw new IllegalArgumentException(name + ": parameters named but hasParameters is false");
+        }
+    }
+
+    /** A built-in with these parameters (none: no {@code parameters/} directory). */
+    public static BuiltinModule of(String name, String... parameters) {
+        return new BuiltinModule(ModuleName.of(name), parameters.length > 0, List.of(parameters));
     }
 }

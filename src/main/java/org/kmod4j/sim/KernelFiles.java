@@ -270,7 +270,7 @@ final class KernelFiles {
         }
         if (parts.length == 1) {
             List<String> entries = new ArrayList<>(List.of("uevent"));
-            if (!values.isEmpty()) {
+            if (builtin.hasParameters()) {
                 entries.add("parameters");
             }
             return new Dir(Kernfs.readdirOrder(entries));
@@ -278,7 +278,7 @@ final class KernelFiles {
         if (parts[1].equals("uevent") && parts.length == 2) {
             return new File(null, true);
         }
-        if (parts[1].equals("parameters") && !values.isEmpty()) {
+        if (parts[1].equals("parameters") && builtin.hasParameters()) {
             return parameterNode(values, parts);
         }
         return null;

@@ -12,21 +12,22 @@ import java.util.List;
  * {@code /sys/module/X/holders} is "neither sorted nor the /proc/modules order" (kmod.md §2.3).
  */
 final class Kernfs {
-    private static final int GOLDEN_RATIO_32 = 0x61C88647;
+    private static final long GOLDEN_RATIO_64 = 0x61C8864680B583EBL;
     private static final Comparator<String> READDIR_ORDER =
             Comparator.comparingInt(Kernfs::nameHash).thenComparing(Kernfs::compareBytes);
 
     private Kernfs() {
     }
 
-    /** {@code kernfs_name_hash(name, NULL)}. */
+    /** {@code kernfs_name_hash(name, NULL)} on a 64-bit kernel (include/linux/stringhash.h). */
     static int nameHash(String name) {
         long hash = 0; // init_name_hash(ns) with no namespace
         for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
             long c = b; // char is signed on x86, then widened to unsigned long
             hash = (hash + (c << 4) + (c >> 4)) * 11; // partial_name_hash()
         }
-        int h = (int) hash * GOLDEN_RATIO_32; // end_name_hash() = __hash_32()
+        // end_name_hash() = hash_long(hash, 32) = (hash * GOLDEN_RATIO_64) >> 32 on 64-bit (include/linux/hash.h)
+        int h = (int) ((hash * GOLDEN_RATIO_64) >>> 32);
         h &= 0x7fffffff;
         if (h < 2) {
             h += 2; // 0, 1 and INT_MAX are reserved for the magic entries

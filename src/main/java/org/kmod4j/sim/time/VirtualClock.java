@@ -19,6 +19,10 @@ import java.util.function.BooleanSupplier;
  * next deadline when none can run, so {@code sleep 3000} costs nothing and every run of a scenario interleaves the
  * same way. Ready tasks run in the order they became ready. When every task waits with no deadline, the run is
  * deadlocked and each waiter gets a {@link SimulationDeadlockException}.
+ *
+ * <p>Start concurrent tasks from inside a task (the scenario runner's main task starts the background ones): a thread
+ * outside virtual time cannot hold the clock still, so the first task it starts may run to completion, virtual sleeps
+ * included, before it starts the second.
  */
 public final class VirtualClock implements KernelClock {
     private final ReentrantLock lock = new ReentrantLock();
