@@ -7,6 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.List;
+import java.util.stream.Stream;
+import org.kmod4j.scenario.RecordComparison;
 import org.kmod4j.scenario.Scenario;
 import org.kmod4j.scenario.ScenarioParser;
 import org.kmod4j.scenario.ScenarioRunner;
@@ -20,7 +23,7 @@ import picocli.CommandLine.Spec;
 /** {@code kmod4j sim}: the simulated kernel. */
 @Command(name = "sim", mixinStandardHelpOptions = true,
         description = "Work with the simulated kernel.",
-        subcommands = {SimCommand.Run.class})
+        subcommands = {SimCommand.Run.class, SimCommand.Compare.class})
 final class SimCommand {
 
     /** {@code kmod4j sim run FILE}: run a scenario and print its records. */
@@ -45,22 +48,12 @@ final class SimCommand {
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            String text;
-            try {
-                text = Files.readString(file, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                err.println("kmod4j: " + file + ": no such file");
-                return 1;
-            } catch (IOException e) {
-                err.println("kmod4j: cannot read " + file + ": " + e.getMessage());
-                return 1;
-            }
             Scenario scenario;
             try {
-                scenario = ScenarioParser.parse(text);
-            } catch (ScenarioSyntaxException e) {
-                err.println("kmod4j: " + file + ":" + e.line() + ": " + e.getMessage().replaceFirst("^line \\d+: ", ""));
-                return 2;
+                scenario = readScenario(file);
+            } catch (UnusableScenario e) {
+                err.println(e.getMessage());
+                return e.status;
             }
             ScenarioRunner runner = new ScenarioRunner(scenario);
             try {
@@ -74,6 +67,104 @@ final class SimCommand {
             }
             out.flush();
             return 0;
+        }
+    }
+
+    /** {@code kmod4j sim compare SCENARIOS OUTPUTS}: replay each run of a real kernel through the simulator. */
+    @Command(name = "compare", mixinStandardHelpOptions = true,
+            description = {"For every OUTPUTS/NAME.out (a real kernel's records, from conformance/run-kernel.sh), run "
+                    + "SCENARIOS/NAME.scn on the simulator and compare the two as the scenario format says "
+                    + "(addresses masked, ls entries sorted, records matched by line number).",
+                    "Prints matched/total records per scenario, then the totals."},
+            exitCodeListHeading = "%nExit status:%n",
+            exitCodeList = {"0:every record of every scenario matched", "1:some record differs, or a file is missing",
+                    "2:bad usage or a malformed scenario"})
+    static final class Compare implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SCENARIOS", description = "the folder of NAME.scn files")
+        Path scenarios;
+
+        @Parameters(index = "1", paramLabel = "OUTPUTS", description = "the folder of NAME.out files")
+        Path outputs;
+
+        @picocli.CommandLine.Option(names = {"-v", "--verbose"}, description = "show the records that differ")
+        boolean verbose;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            List<Path> runs;
+            try (Stream<Path> s = Files.list(outputs)) {
+                runs = s.filter(p -> p.getFileName().toString().endsWith(".out")).sorted().toList();
+            } catch (IOException e) {
+                err.println("kmod4j: cannot list " + outputs + ": " + e.getMessage());
+                return 1;
+            }
+            if (runs.isEmpty()) {
+                err.println("kmod4j: no NAME.out files in " + outputs);
+                return 1;
+            }
+            int passed = 0;
+            int records = 0;
+            int matched = 0;
+            for (Path run : runs) {
+                String name = run.getFileName().toString().replaceFirst("\\.out$", "");
+                try {
+                    Scenario scenario = readScenario(scenarios.resolve(name + ".scn"));
+                    RecordComparison.Result r = RecordComparison.compare(Files.readString(run),
+                            new ScenarioRunner(scenario).run());
+                    records += r.total();
+                    matched += r.matched();
+                    passed += r.allMatch() ? 1 : 0;
+                    out.printf("%-40s %3d/%-3d %s%n", name, r.matched(), r.total(), r.allMatch() ? "ok" : "DIFFERS");
+                    if (verbose && !r.allMatch()) {
+                        out.print(r.differences().indent(4));
+                    }
+                } catch (UnusableScenario e) {
+                    err.println(e.getMessage());
+                    if (e.status == 2) {
+                        return 2;
+                    }
+                    out.printf("%-40s missing scenario%n", name);
+                } catch (IOException | SimulationDeadlockException e) {
+                    out.printf("%-40s cannot run: %s%n", name, e.getMessage());
+                }
+            }
+            out.printf("records: %d/%d matched%n", matched, records);
+            out.printf("conformance: %d passed, %d failed%n", passed, runs.size() - passed);
+            return passed == runs.size() ? 0 : 1;
+        }
+    }
+
+    /** A scenario file that cannot be used: the message to print and the exit status. */
+    static final class UnusableScenario extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+
+        UnusableScenario(String message, int status) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    /** Reads and parses a scenario file, turning every failure into a one-line message. */
+    static Scenario readScenario(Path file) throws UnusableScenario {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new UnusableScenario("kmod4j: " + file + ": no such file", 1);
+        } catch (IOException e) {
+            throw new UnusableScenario("kmod4j: cannot read " + file + ": " + e.getMessage(), 1);
+        }
+        try {
+            return ScenarioParser.parse(text);
+        } catch (ScenarioSyntaxException e) {
+            throw new UnusableScenario("kmod4j: " + file + ":" + e.line() + ": "
+                    + e.getMessage().replaceFirst("^line \\d+: ", ""), 2);
         }
     }
 }

@@ -1,0 +1,97 @@
+package org.kmod4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kmod4j sim run} and {@code sim compare}: output, messages and exit status, never a stack trace. */
+class SimRunCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Outcome(int status, String out, String err) {
+    }
+
+    private static Outcome kmod4j(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Outcome(status, out.toString(), err.toString());
+    }
+
+    private Path write(String name, String text) throws IOException {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @Test
+    void runPrintsTheRecordsAndExitsZero() throws IOException {
+        Outcome o = kmod4j("sim", "run", write("a.scn", "module m\nload m\n").toString());
+        assertEquals(0, o.status());
+        assertEquals("RESULT 2 load m -> OK\nDONE\n", o.out());
+        assertEquals("", o.err());
+    }
+
+    @Test
+    void malformedLineNamesFileAndLineAndExitsTwo() throws IOException {
+        Path f = write("bad.scn", "module m\n\nfrobnicate\n");
+        Outcome o = kmod4j("sim", "run", f.toString());
+        assertEquals(2, o.status());
+        assertEquals("kmod4j: " + f + ":3: unknown command 'frobnicate'\n", o.err());
+        assertEquals("", o.out());
+    }
+
+    @Test
+    void missingFileGivesAClearMessageAndExitsOne() {
+        Outcome o = kmod4j("sim", "run", dir.resolve("nope.scn").toString());
+        assertEquals(1, o.status());
+        assertTrue(o.err().endsWith("nope.scn: no such file\n"), o.err());
+    }
+
+    @Test
+    void unknownOptionGivesUsageAndExitsTwo() {
+        Outcome o = kmod4j("sim", "run", "--bogus", "x");
+        assertEquals(2, o.status());
+        assertTrue(o.err().contains("Unknown option: '--bogus'"), o.err());
+    }
+
+    @Test
+    void helpDescribesTheCommand() {
+        Outcome o = kmod4j("sim", "run", "--help");
+        assertEquals(0, o.status());
+        assertTrue(o.out().contains("Run a scenario"));
+        assertTrue(o.out().contains("Exit status:"));
+    }
+
+    @Test
+    void dmesgPrintsTheKernelLogAfterTheRecords() throws IOException {
+        Outcome o = kmod4j("sim", "run", "--dmesg", write("t.scn", "module m taint=O\nload m\n").toString());
+        assertTrue(o.out().endsWith("DONE\n[    0.000000] m: loading out-of-tree module taints kernel.\n"), o.out());
+    }
+
+    @Test
+    void compareCountsMatchedRecordsAndFailsOnADifference() throws IOException {
+        Path scenarios = Files.createDirectories(dir.resolve("scn"));
+        Path outputs = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(scenarios.resolve("same.scn"), "module m\nload m\n");
+        Files.writeString(outputs.resolve("same.out"), "boot noise\nRESULT 2 load m -> OK\nDONE\n");
+        Outcome ok = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
+        assertEquals(0, ok.status(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("records: 2/2 matched"));
+        assertTrue(ok.out().contains("conformance: 1 passed, 0 failed"));
+
+        Files.writeString(scenarios.resolve("differs.scn"), "module m\nload m\n");
+        Files.writeString(outputs.resolve("differs.out"), "RESULT 2 load m -> EEXIST\nDONE\n");
+        Outcome bad = kmod4j("sim", "compare", "-v", scenarios.toString(), outputs.toString());
+        assertEquals(1, bad.status());
+        assertTrue(bad.out().contains("differs") && bad.out().contains("DIFFERS"));
+        assertTrue(bad.out().contains("expected: [RESULT 2 load m -> EEXIST]"));
+        assertTrue(bad.out().contains("conformance: 1 passed, 1 failed"));
+    }
+}
