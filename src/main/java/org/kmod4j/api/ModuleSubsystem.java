@@ -1,5 +1,6 @@
 package org.kmod4j.api;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,4 +27,45 @@ public interface ModuleSubsystem {
 
     /** The entries of a kernel directory, without {@code .} and {@code ..}, in the kernel's readdir order. */
     List<String> listDirectory(String path) throws ViewException;
+
+    /**
+     * kmod4j's extension, the intent of the 2004 manual page's four-argument {@code delete_module(name, flags, rqtp,
+     * rmtp)}, which no kernel ever had (kernel.md §8 row 17): unload, and while the kernel answers EWOULDBLOCK,
+     * wait up to {@code timeout} for the module's references to drop and try again. Every try passes O_NONBLOCK,
+     * so no kernel generation blocks inside the call. Other errors return at once.
+     *
+     * <p>This default polls {@code /sys/module/NAME/refcnt} every 10 ms, as a user-space tool must on a real host
+     * ({@code modprobe -r -w} does the same); the simulator waits on its own clock instead.
+     */
+    default TimedRemoval deleteModuleWaiting(String name, int flags, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            SyscallResult r = deleteModule(name, flags | RemoveFlag.NONBLOCK.bit());
+            long left = deadline - System.nanoTime();
+            if (r.isOk() || r.error() != Errno.EWOULDBLOCK) {
+                return new TimedRemoval(r, Duration.ofNanos(Math.max(0, left)));
+            }
+            if (left <= 0) {
+                return new TimedRemoval(r, Duration.ZERO);
+            }
+            do {
+                try {
+                    Thread.sleep(Math.min(10, Math.max(1, left / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return new TimedRemoval(SyscallResult.failed(Errno.EINTR),
+                            Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                }
+                left = deadline - System.nanoTime();
+            } while (left > 0 && refcountAbove0(name));
+        }
+    }
+
+    private boolean refcountAbove0(String name) {
+        try {
+            return Integer.parseInt(readFile("/sys/module/" + name + "/refcnt").strip()) > 0;
+        } catch (ViewException | NumberFormatException e) {
+            return false; // gone, or unreadable: let the next try tell
+        }
+    }
 }

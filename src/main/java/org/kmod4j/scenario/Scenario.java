@@ -25,7 +25,9 @@ public record Scenario(KernelProfile profile, List<ModuleImage> images, List<Bui
 
     /** The commands of the format. */
     public enum Verb {
-        LOAD, DEL, DELPTR, OPEN, CLOSE, CAT, LS, WRITE, DROPCAP, SLEEP, WAIT
+        LOAD, DEL, DELPTR, OPEN, CLOSE, CAT, LS, WRITE, DROPCAP, SLEEP, WAIT,
+        /** kmod4j's additions (docs/scenario-format.md): the kernel log, a bare reference, 2.4's calls. */
+        DMESG, GET, PUT, CREATE, QUERY
     }
 
     /**

@@ -28,7 +28,12 @@ public final class ScenarioParser {
             Map.entry(Verb.WRITE, new int[] {2, -1}),
             Map.entry(Verb.DROPCAP, new int[] {0, 0}),
             Map.entry(Verb.SLEEP, new int[] {1, 1}),
-            Map.entry(Verb.WAIT, new int[] {0, 0}));
+            Map.entry(Verb.WAIT, new int[] {0, 0}),
+            Map.entry(Verb.DMESG, new int[] {0, 0}),
+            Map.entry(Verb.GET, new int[] {2, 2}),
+            Map.entry(Verb.PUT, new int[] {1, 1}),
+            Map.entry(Verb.CREATE, new int[] {2, 2}),
+            Map.entry(Verb.QUERY, new int[] {2, 2}));
 
     /** The highest slot number {@code open} takes. */
     public static final int MAX_SLOT = 15;
@@ -142,7 +147,9 @@ public final class ScenarioParser {
                     parseAddress(args.get(0));
                     RemoveFlags.parse(args.get(1));
                 }
-                case OPEN, CLOSE -> parseSlot(args.get(0));
+                case OPEN, CLOSE, GET, PUT -> parseSlot(args.get(0));
+                case CREATE -> parseBytes(args.get(1));
+                case QUERY -> org.kmod4j.sim.QueryModuleResult.Which.valueOf(args.get(1));
                 case SLEEP -> {
                     if (Long.parseLong(args.get(0)) < 0) {
                         throw new IllegalArgumentException("negative sleep");
@@ -198,6 +205,11 @@ public final class ScenarioParser {
             case DROPCAP -> "dropcap";
             case SLEEP -> "sleep MS";
             case WAIT -> "wait";
+            case DMESG -> "dmesg";
+            case GET -> "get SLOT NAME";
+            case PUT -> "put SLOT";
+            case CREATE -> "create NAME SIZE";
+            case QUERY -> "query NAME|0 QM_MODULES|QM_DEPS|QM_REFS|QM_INFO";
         };
     }
 
@@ -233,6 +245,7 @@ public final class ScenarioParser {
                     case "exit" -> b.exit(parseFunction(value, params));
                     case "initret" -> b.initError(parseErrno(required(value, key)));
                     case "device" -> b.device(required(value, key));
+                    case "autoclean" -> b.autoclean(true);
                     default -> throw new IllegalArgumentException("unknown module attribute '" + key + "'");
                 }
             } catch (IllegalArgumentException e) {

@@ -13,6 +13,7 @@ import org.kmod4j.api.ViewException;
 import org.kmod4j.scenario.Scenario.Command;
 import org.kmod4j.sim.ModuleReference;
 import org.kmod4j.sim.Oops;
+import org.kmod4j.sim.QueryModuleResult;
 import org.kmod4j.sim.SimulatedKernel;
 import org.kmod4j.sim.Task;
 import org.kmod4j.sim.time.KernelClock;
@@ -30,6 +31,8 @@ public final class ScenarioRunner {
     private final AtomicInteger backgroundRunning = new AtomicInteger();
     private final KernelClock.WaitQueue backgroundDone;
     private final List<Thread> backgroundThreads = new ArrayList<>();
+    /** References taken with {@code get}: the kernel's, so no process owns them and a fork does not copy them. */
+    private final Map<Integer, ModuleReference> kernelReferences = new HashMap<>();
     private volatile boolean done;
 
     /** A runner on a fresh kernel built from the scenario's declarations. */
@@ -74,6 +77,8 @@ public final class ScenarioRunner {
                         main.execute(c);
                     }
                 }
+                // Like the probe, wait for every background command before DONE.
+                backgroundDone.await(() -> backgroundRunning.get() == 0, -1, false);
                 emit("DONE\n");
                 done = true;
             } catch (RuntimeException e) {
@@ -86,7 +91,6 @@ public final class ScenarioRunner {
         synchronized (backgroundThreads) {
             children = new ArrayList<>(backgroundThreads);
         }
-        // Like the probe, stop at DONE: background commands still running then leave no record.
         children.forEach(ScenarioRunner::joinQuietly);
         if (failure[0] != null) {
             throw failure[0];
@@ -118,7 +122,7 @@ public final class ScenarioRunner {
             try {
                 child.execute(c);
             } catch (SimulationDeadlockException e) {
-                // A background command that can never finish prints nothing, as on a hung kernel.
+                // The main process reports the deadlock: it is waiting for this command too.
             } finally {
                 child.exit();
                 backgroundRunning.decrementAndGet();
@@ -195,6 +199,11 @@ public final class ScenarioRunner {
                 }
                 case SLEEP -> kernel.clock().sleep(Long.parseLong(c.arg(0)));
                 case WAIT -> backgroundDone.await(() -> backgroundRunning.get() == 0, -1, false);
+                case DMESG -> emit("DMESG " + c.line() + " <<\n" + kernel.log().takeMessages() + "<<END\n");
+                case GET -> get(c);
+                case PUT -> put(c);
+                case CREATE -> result(c, kernel.createModule(UserString.of(c.arg(0)), Long.parseLong(c.arg(1))));
+                case QUERY -> query(c);
             }
         }
 
@@ -224,6 +233,60 @@ public final class ScenarioRunner {
                 }
                 file = new OpenFile(null);
             }
+            keep(slot, file);
+            result(c, "OK");
+        }
+
+        /** {@code get SLOT NAME}: a bare try_module_get, as kernel code takes one; ENODEV when refused. */
+        private void get(Command c) {
+            var reference = kernel.tryModuleGet(c.arg(1));
+            if (reference.isEmpty()) {
+                result(c, Errno.ENODEV.name());
+                return;
+            }
+            ModuleReference previous;
+            synchronized (kernelReferences) {
+                previous = kernelReferences.put(ScenarioParser.parseSlot(c.arg(0)), reference.get());
+            }
+            if (previous != null) {
+                previous.release();
+            }
+            result(c, "OK");
+        }
+
+        /** {@code put SLOT}: module_put of a {@code get}'s reference; EBADF for an empty slot. */
+        private void put(Command c) {
+            ModuleReference reference;
+            synchronized (kernelReferences) {
+                reference = kernelReferences.remove(ScenarioParser.parseSlot(c.arg(0)));
+            }
+            if (reference == null) {
+                result(c, Errno.EBADF.name());
+                return;
+            }
+            result(c, reference.release() == null ? "OK" : "OOPS");
+        }
+
+        /** {@code query NAME|0 WHICH}: 2.4's query_module, NAME 0 being the NULL pointer. */
+        private void query(Command c) {
+            UserString name = c.arg(0).equals("0") ? UserString.unmapped(0) : UserString.of(c.arg(0));
+            QueryModuleResult r = kernel.queryModule(name, QueryModuleResult.Which.valueOf(c.arg(1)));
+            StringBuilder record = new StringBuilder("QUERY ").append(c.line()).append(' ').append(c.text());
+            if (r.error() != null) {
+                record.append(" -> ").append(r.error().name());
+            } else if (r.info() != null) {
+                QueryModuleResult.ModuleInfo i = r.info();
+                record.append(": addr=0x").append(Long.toHexString(i.address())).append(" size=").append(i.size())
+                        .append(" flags=0x").append(Long.toHexString(i.flags())).append(" usecount=")
+                        .append(i.usecount());
+            } else {
+                record.append(':');
+                r.names().forEach(n -> record.append(' ').append(n));
+            }
+            emit(record.append('\n').toString());
+        }
+
+        private void keep(int slot, OpenFile file) {
             OpenFile previous;
             synchronized (slots) {
                 previous = slots.put(slot, file);
@@ -232,7 +295,6 @@ public final class ScenarioRunner {
                 // dup2 semantics: the slot's old descriptor is closed.
                 closeFile(previous);
             }
-            result(c, "OK");
         }
 
         private void close(Command c) {

@@ -101,13 +101,17 @@ final class KernelFiles {
             case PROC_MODULES:
                 return new File(procModules(), false);
             case SYSCTL_MODULES_DISABLED:
+                if (!kernel.profile().hasModulesDisabled()) {
+                    break;
+                }
                 return new File(kernel.modulesDisabled() ? "1\n" : "0\n", true);
             case SYSCTL_TAINTED:
                 return new File(kernel.taintedMask() + "\n", true);
             default:
                 break;
         }
-        if (p.equals(SYS_MODULE) || p.startsWith(SYS_MODULE + "/")) {
+        boolean hasSysfs = kernel.profile().generation() != KernelProfile.Generation.LINUX_2_4;
+        if (hasSysfs && (p.equals(SYS_MODULE) || p.startsWith(SYS_MODULE + "/"))) {
             Node node = sysModule(p.equals(SYS_MODULE) ? new String[0] : p.substring(SYS_MODULE.length() + 1).split("/"));
             if (node != null) {
                 return node;
@@ -126,8 +130,13 @@ final class KernelFiles {
             List<KernelModule> list = kernel.moduleList();
             for (int i = list.size() - 1; i >= 0; i--) {
                 KernelModule mod = list.get(i);
-                if (mod.state != ModuleState.UNFORMED) {
-                    appendProcLine(out, mod);
+                if (mod.state == ModuleState.UNFORMED) {
+                    continue;
+                }
+                switch (kernel.profile().procModulesFormat()) {
+                    case LINUX_2_4 -> Linux24Modules.appendProcLine(out, mod);
+                    case LINUX_2_6_0 -> appendProcLine(out, mod, false);
+                    case MODERN -> appendProcLine(out, mod, true);
                 }
             }
         } finally {
@@ -136,7 +145,8 @@ final class KernelFiles {
         return out.toString();
     }
 
-    private void appendProcLine(StringBuilder out, KernelModule mod) {
+    /** {@code m_show()}; 2.6.0's had no taint field. */
+    private void appendProcLine(StringBuilder out, KernelModule mod, boolean withTaints) {
         out.append(mod.name).append(' ').append(mod.totalSize());
         if (kernel.config().moduleUnload()) {
             // print_unload_info(): every user followed by a comma, even the last.
@@ -158,7 +168,7 @@ final class KernelFiles {
         }
         out.append(' ').append(mod.state.procText());
         out.append(" 0x").append(String.format("%016x", mod.address));
-        if (mod.taints != 0) {
+        if (withTaints && mod.taints != 0) {
             out.append(' ').append(moduleFlags(mod));
         }
         out.append('\n');

@@ -13,10 +13,46 @@ public final class KernelLog {
         this.clock = clock;
     }
 
-    /** {@code printk}: one line, stamped like dmesg's {@code [    1.234000]}. */
+    private boolean lineOpen;
+    private int readUpTo;
+
+    /** {@code printk} of a message that ends with a newline: one line, stamped like dmesg's {@code [    1.234000]}. */
     synchronized void print(String message) {
+        append(message);
+        lineOpen = false;
+    }
+
+    /**
+     * {@code printk} of a message without a newline: the next message runs into the same line, as real captures of
+     * 3.13's "please upgrade" warning show (kernel.md §2.4).
+     */
+    synchronized void printPartial(String message) {
+        append(message);
+        lineOpen = true;
+    }
+
+    private void append(String message) {
         long now = clock.nowMillis();
-        lines.add(String.format("[%5d.%06d] %s", now / 1000, (now % 1000) * 1000, message));
+        String stamped = String.format("[%5d.%06d] %s", now / 1000, (now % 1000) * 1000, message);
+        if (lineOpen && !lines.isEmpty()) {
+            lines.set(lines.size() - 1, lines.get(lines.size() - 1) + stamped);
+        } else {
+            lines.add(stamped);
+        }
+    }
+
+    /**
+     * The messages since the previous call, without timestamps, a line each (a line still open counts once it is
+     * read): what the scenario command {@code dmesg} prints.
+     */
+    public synchronized String takeMessages() {
+        StringBuilder out = new StringBuilder();
+        for (int i = readUpTo; i < lines.size(); i++) {
+            out.append(lines.get(i).replaceAll("\\[ *\\d+\\.\\d{6}\\] ", "")).append('\n');
+        }
+        readUpTo = lines.size();
+        lineOpen = false;
+        return out.toString();
     }
 
     /** Every line so far. */

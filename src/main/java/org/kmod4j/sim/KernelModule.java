@@ -35,6 +35,15 @@ final class KernelModule {
     /** Set by free_module: from then on any touch of the module is a use after free. */
     volatile boolean freed;
 
+    /** 2.4's MOD_VISITED: got or put since the last autoclean sweep. */
+    volatile boolean visited;
+    /** 2.4's MOD_USED_ONCE: got at least once, or depended on. */
+    volatile boolean usedOnce;
+    /** 2.4's MOD_JUST_FREED: lost its last user in the current autoclean sweep. Under the mutex. */
+    boolean justFreed;
+    /** 2.4: made by create_module, init_module not yet called. */
+    volatile boolean uninitialized;
+
     /** {@code source_list}: the modules that use this one, newest first. */
     final Deque<KernelModule> sourceList = new ArrayDeque<>();
     /** {@code target_list}: the modules this one uses. */

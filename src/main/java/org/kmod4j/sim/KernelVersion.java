@@ -36,6 +36,11 @@ record KernelVersion(int major, int minor, int patch) implements Comparable<Kern
         return major == 6 && patch >= firstFixed;
     }
 
+    /** Whether this release comes before {@code major.minor.patch}. */
+    boolean before(int major, int minor, int patch) {
+        return compareTo(new KernelVersion(major, minor, patch)) < 0;
+    }
+
     @Override
     public int compareTo(KernelVersion o) {
         int c = Integer.compare(major, o.major);

@@ -23,10 +23,12 @@ import org.kmod4j.api.Taint;
  * @param initError  what init returns, if it fails
  * @param device     a character device whose open() holds a reference on the module, if any
  * @param parameters the names of its module parameters (a {@code parameters/} directory in sysfs when not empty)
+ * @param autoclean  2.4 only: loaded with MOD_AUTOCLEAN (insmod -k), so the NULL-name sweep may unload it
  */
 public record ModuleImage(ModuleName name, long coreSize, long initSize, Set<Taint> taints, List<String> exports,
                           List<String> uses, Optional<Function> init, Optional<Function> exit,
-                          Optional<Errno> initError, Optional<String> device, List<String> parameters) {
+                          Optional<Errno> initError, Optional<String> device, List<String> parameters,
+                          boolean autoclean) {
 
     public ModuleImage {
         Objects.requireNonNull(name);
@@ -91,6 +93,7 @@ public record ModuleImage(ModuleName name, long coreSize, long initSize, Set<Tai
         private Optional<Errno> initError = Optional.empty();
         private Optional<String> device = Optional.empty();
         private List<String> parameters = List.of();
+        private boolean autoclean;
 
         private Builder(ModuleName name) {
             this.name = name;
@@ -146,9 +149,14 @@ public record ModuleImage(ModuleName name, long coreSize, long initSize, Set<Tai
             return this;
         }
 
+        public Builder autoclean(boolean autoclean) {
+            this.autoclean = autoclean;
+            return this;
+        }
+
         public ModuleImage build() {
             return new ModuleImage(name, coreSize, initSize, taints, exports, uses, init, exit, initError, device,
-                    parameters);
+                    parameters, autoclean);
         }
     }
 }

@@ -73,19 +73,27 @@ final class ModuleLoader {
     }
 
     /**
-     * The duplicate check of {@code module_patient_check_exists()}: wait while a same-name module is still forming or
-     * loading; then LIVE gives EEXIST and anything else (GOING, or gone after a failed init) EBUSY. Mutex held.
+     * The duplicate check, as the profile's generation does it (add_unformed_module, later
+     * module_patient_check_exists). Mutex held; released while waiting.
      */
     private Errno patientCheckExists(String name) {
+        KernelProfile.DuplicateLoad rule = kernel.profile().duplicateLoad();
         KernelModule old = kernel.findModuleAll(name);
-        if (old == null) {
-            return null;
-        }
-        if (old.state == ModuleState.COMING || old.state == ModuleState.UNFORMED) {
+        while (old != null) {
+            if (rule == KernelProfile.DuplicateLoad.EEXIST_ALWAYS) {
+                return Errno.EEXIST;
+            }
+            boolean waits = rule == KernelProfile.DuplicateLoad.WAIT_UNLESS_LIVE
+                    ? old.state != ModuleState.LIVE
+                    : old.state == ModuleState.COMING || old.state == ModuleState.UNFORMED;
+            if (!waits) {
+                return old.state == ModuleState.LIVE ? Errno.EEXIST : Errno.EBUSY;
+            }
+            // "Wait in case it fails to load."
             kernel.moduleMutex.unlock();
             WaitOutcome outcome;
             try {
-                outcome = kernel.moduleWq.await(() -> finishedLoading(name), -1, true);
+                outcome = kernel.moduleWq.await(() -> finishedLoading(name, rule), -1, true);
             } finally {
                 kernel.moduleMutex.lock();
             }
@@ -93,16 +101,24 @@ final class ModuleLoader {
                 return Errno.EINTR;
             }
             old = kernel.findModuleAll(name);
+            if (rule == KernelProfile.DuplicateLoad.PATIENT) {
+                // Whatever happened meanwhile, do not load it again right now.
+                return old != null && old.state == ModuleState.LIVE ? Errno.EEXIST : Errno.EBUSY;
+            }
         }
-        return old != null && old.state == ModuleState.LIVE ? Errno.EEXIST : Errno.EBUSY;
+        return null;
     }
 
-    /** {@code finished_loading()}: no same-name module, or it is LIVE or GOING. */
-    private boolean finishedLoading(String name) {
+    /**
+     * {@code finished_loading()}: the same-name module is gone, or LIVE, or (only for the patient check, which
+     * does not wait for it) GOING.
+     */
+    private boolean finishedLoading(String name, KernelProfile.DuplicateLoad rule) {
         kernel.moduleMutex.lock();
         try {
             KernelModule mod = kernel.findModuleAll(name);
-            return mod == null || mod.state == ModuleState.LIVE || mod.state == ModuleState.GOING;
+            return mod == null || mod.state == ModuleState.LIVE
+                    || (rule == KernelProfile.DuplicateLoad.PATIENT && mod.state == ModuleState.GOING);
         } finally {
             kernel.moduleMutex.unlock();
         }
@@ -174,6 +190,7 @@ final class ModuleLoader {
             }
             // add_module_usage(): list_add puts the newest user at the head of the target's source_list.
             owner.sourceList.addFirst(mod);
+            owner.usedOnce = true; // 2.4's sys_init_module marks each dependency MOD_USED_ONCE
             mod.targetList.add(owner);
             return null;
         } finally {

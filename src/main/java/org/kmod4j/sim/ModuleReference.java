@@ -32,6 +32,7 @@ public final class ModuleReference {
         if (!released.compareAndSet(false, true)) {
             throw new IllegalStateException("reference on " + module.name + " released twice");
         }
+        module.visited = true; // 2.4's __MOD_DEC_USE_COUNT
         return kernel.modulePut(module, "module_put");
     }
 

@@ -1,5 +1,6 @@
 package org.kmod4j.sim;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,7 +17,9 @@ import org.kmod4j.api.LoadedModule;
 import org.kmod4j.api.ModuleName;
 import org.kmod4j.api.ModuleSubsystem;
 import org.kmod4j.api.ModuleState;
+import org.kmod4j.api.RemoveFlag;
 import org.kmod4j.api.SyscallResult;
+import org.kmod4j.api.TimedRemoval;
 import org.kmod4j.api.Taint;
 import org.kmod4j.api.UserString;
 import org.kmod4j.api.ViewException;
@@ -52,6 +55,8 @@ public final class SimulatedKernel implements ModuleSubsystem {
     /** {@code module_wq}: loaders waiting for a same-name module, and waiters for a reference count. */
     final KernelClock.WaitQueue moduleWq;
 
+    /** Tasks in {@link #deleteModuleWaiting}: while there are any, every module_put wakes module_wq. */
+    private final java.util.concurrent.atomic.AtomicInteger refcountWaiters = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicLong taintedMask = new AtomicLong();
     private volatile boolean modulesDisabled;
     private volatile boolean lockDebuggingOn = true;
@@ -60,6 +65,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
 
     private final ModuleLoader loader;
     private final ModuleUnloader unloader;
+    private final Linux24Modules linux24;
     private final KernelFiles files;
 
     private SimulatedKernel(Builder b) {
@@ -71,6 +77,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
         this.rootTask = new Task(this, "init", true);
         this.loader = new ModuleLoader(this);
         this.unloader = new ModuleUnloader(this);
+        this.linux24 = new Linux24Modules(this);
         this.files = new KernelFiles(this);
         b.images.forEach(this::declare);
         b.builtins.forEach(this::declareBuiltin);
@@ -121,7 +128,59 @@ public final class SimulatedKernel implements ModuleSubsystem {
     }
 
     SyscallResult deleteModule(Task caller, UserString name, int flags) {
-        return unloader.deleteModule(caller, name, flags);
+        // 2.4's delete_module is another system call: one argument, and NULL means "autoclean".
+        return profile.generation() == KernelProfile.Generation.LINUX_2_4
+                ? linux24.deleteModule(caller, name)
+                : unloader.deleteModule(caller, name, flags);
+    }
+
+    /** The bounded wait as root, on this kernel's clock: see {@link ModuleSubsystem#deleteModuleWaiting}. */
+    @Override
+    public TimedRemoval deleteModuleWaiting(String name, int flags, Duration timeout) {
+        return deleteModuleWaiting(rootTask, name, flags, timeout);
+    }
+
+    TimedRemoval deleteModuleWaiting(Task caller, String name, int flags, Duration timeout) {
+        long deadline = clock.nowMillis() + timeout.toMillis();
+        while (true) {
+            SyscallResult r = deleteModule(caller, UserString.of(name), flags | RemoveFlag.NONBLOCK.bit());
+            long left = deadline - clock.nowMillis();
+            if (r.isOk() || r.error() != Errno.EWOULDBLOCK || left <= 0) {
+                return new TimedRemoval(r, Duration.ofMillis(r.isOk() || r.error() != Errno.EWOULDBLOCK
+                        ? Math.max(0, left) : 0));
+            }
+            refcountWaiters.incrementAndGet();
+            try {
+                moduleWq.await(() -> refcountOf(name) <= 0, left, false);
+            } finally {
+                refcountWaiters.decrementAndGet();
+            }
+        }
+    }
+
+    /** The module's count, or -1 when it is not loaded. */
+    private int refcountOf(String name) {
+        moduleMutex.lock();
+        try {
+            KernelModule mod = findModule(name);
+            return mod == null ? -1 : mod.refcount();
+        } finally {
+            moduleMutex.unlock();
+        }
+    }
+
+    /** 2.4's {@code create_module(name, size)} as root; ENOSYS on later kernels, which dropped it. */
+    public SyscallResult createModule(UserString name, long size) {
+        return profile.generation() == KernelProfile.Generation.LINUX_2_4
+                ? linux24.createModule(rootTask, name, size)
+                : SyscallResult.failed(Errno.ENOSYS);
+    }
+
+    /** 2.4's {@code query_module(name, which, ...)}; ENOSYS on later kernels, which dropped it. */
+    public QueryModuleResult queryModule(UserString name, QueryModuleResult.Which which) {
+        return profile.generation() == KernelProfile.Generation.LINUX_2_4
+                ? linux24.queryModule(name, which)
+                : QueryModuleResult.failed(Errno.ENOSYS);
     }
 
     /** {@code finit_module()} of {@code NAME.ko} as root. */
@@ -147,7 +206,20 @@ public final class SimulatedKernel implements ModuleSubsystem {
         } finally {
             moduleMutex.unlock();
         }
-        return mod != null && mod.tryGet() ? Optional.of(new ModuleReference(this, mod)) : Optional.empty();
+        return mod != null && tryIncModCount(mod) ? Optional.of(new ModuleReference(this, mod)) : Optional.empty();
+    }
+
+    /**
+     * A user's reference: {@code try_module_get}, which in 2.4 ({@code __MOD_INC_USE_COUNT}) also marks the module
+     * VISITED and USED_ONCE for the autoclean sweep; later kernels keep no such marks.
+     */
+    private static boolean tryIncModCount(KernelModule mod) {
+        if (!mod.tryGet()) {
+            return false;
+        }
+        mod.visited = true;
+        mod.usedOnce = true;
+        return true;
     }
 
     /**
@@ -159,11 +231,20 @@ public final class SimulatedKernel implements ModuleSubsystem {
         if (mod == null) {
             return new DeviceOpen(null, Errno.ENOENT);
         }
-        return mod.tryGet() ? new DeviceOpen(new ModuleReference(this, mod), null) : new DeviceOpen(null, Errno.ENODEV);
+        return tryIncModCount(mod) ? new DeviceOpen(new ModuleReference(this, mod), null)
+                : new DeviceOpen(null, Errno.ENODEV);
     }
 
     /** The outcome of {@link #openDevice}: a reference, or the errno open() returned. */
     public record DeviceOpen(ModuleReference reference, Errno error) {
+    }
+
+    /**
+     * 2.6.0–3.12's {@code wait_for_zero_refcount()}: sleep in TASK_UNINTERRUPTIBLE, without the module mutex, until
+     * the count reaches zero. An interrupt does not end it; {@code module_put} wakes the waiter.
+     */
+    void waitForZeroRefcount(KernelModule mod) {
+        moduleWq.await(() -> mod.refcount() <= 0, -1, false);
     }
 
     /** {@code module_put()}: records an oops when the module was already freed by a forced unload. */
@@ -178,7 +259,8 @@ public final class SimulatedKernel implements ModuleSubsystem {
         if (!mod.put()) {
             log.print("WARNING: module_put on " + mod.name + " with no reference held");
         }
-        if (mod.state == ModuleState.GOING) {
+        // 2.6–3.12's module_put wakes mod->waiter, the rmmod sleeping in wait_for_zero_refcount().
+        if (mod.state == ModuleState.GOING || refcountWaiters.get() > 0) {
             // Anyone waiting for this module's count to drop re-checks it.
             moduleWq.wakeAll();
         }
@@ -278,6 +360,9 @@ public final class SimulatedKernel implements ModuleSubsystem {
      * latch (kernel.md §5.3).
      */
     public SyscallResult setModulesDisabled(int value) {
+        if (!profile.hasModulesDisabled()) {
+            return SyscallResult.failed(Errno.ENOENT);
+        }
         if (value != 1) {
             return SyscallResult.failed(Errno.EINVAL);
         }

@@ -48,6 +48,11 @@ public final class Task {
         return deleteModule(UserString.of(moduleName), flags);
     }
 
+    /** The bounded wait of {@link org.kmod4j.api.ModuleSubsystem#deleteModuleWaiting} as this task. */
+    public org.kmod4j.api.TimedRemoval deleteModuleWaiting(String moduleName, int flags, java.time.Duration timeout) {
+        return kernel.deleteModuleWaiting(this, moduleName, flags, timeout);
+    }
+
     /** {@code finit_module()} of the declared image {@code moduleName.ko} with a parameter string. */
     public SyscallResult loadModule(String moduleName, String parameters) {
         return kernel.loadModule(this, moduleName, parameters);

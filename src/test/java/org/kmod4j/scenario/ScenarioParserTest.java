@@ -95,7 +95,7 @@ class ScenarioParserTest {
         "2 | module m colour=blue           | unknown module attribute 'colour'",
         "2 | module m initret=EBOGUS init   | unknown errno 'EBOGUS'",
         "2 | module m initret=ENODEV        | initret needs an init function",
-        "2 | kernel 2.6.32                  | no profile for Linux 2.6.32",
+        "2 | kernel 2.2.26                  | no profile for Linux 2.2.26",
         "2 | kernel banana                  | not a kernel release",
         "2 | LOAD m                         | commands are lower case",
     })

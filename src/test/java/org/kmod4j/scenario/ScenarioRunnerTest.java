@@ -111,12 +111,12 @@ class ScenarioRunnerTest {
     }
 
     @Test
-    void backgroundCommandStillRunningAtDoneLeavesNoRecord() throws Exception {
+    void doneWaitsForBackgroundCommandsAsTheProbeDoes() throws Exception {
         String out = run("""
                 module s init=param:init_ms
                 bgload s init_ms=1000
                 """);
-        assertEquals("DONE\n", out);
+        assertEquals("RESULT 2 bgload s init_ms=1000 -> OK\nDONE\n", out);
     }
 
     @Test

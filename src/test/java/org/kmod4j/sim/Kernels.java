@@ -59,4 +59,30 @@ final class Kernels {
     static boolean isLoaded(SimulatedKernel kernel, String name) {
         return kernel.loadedModules().stream().anyMatch(m -> m.name().value().equals(name));
     }
+
+    /**
+     * Runs bodies as concurrent tasks on the kernel's clock, started together from a parent task (so virtual time
+     * cannot pass before all of them exist), and waits for all of them.
+     */
+    static void inTasks(SimulatedKernel k, Runnable... bodies) {
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        Thread parent = k.clock().startTask("parent", () -> {
+            for (int i = 0; i < bodies.length; i++) {
+                threads.add(k.clock().startTask("task-" + i, bodies[i]));
+            }
+        });
+        join(parent);
+        threads.forEach(Kernels::join);
+    }
+
+    static void join(Thread t) {
+        try {
+            t.join(10_000);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        if (t.isAlive()) {
+            throw new AssertionError("task did not finish");
+        }
+    }
 }

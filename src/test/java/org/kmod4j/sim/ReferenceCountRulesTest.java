@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kmod4j.sim.DeleteModuleRulesTest.inTasks;
+import static org.kmod4j.sim.Kernels.inTasks;
 import static org.kmod4j.sim.Kernels.DEVICE;
 import static org.kmod4j.sim.Kernels.SLOW;
 import static org.kmod4j.sim.Kernels.TARGET;
