@@ -195,18 +195,17 @@ public final class SimulatedKernel implements ModuleSubsystem {
     // ---- references ---------------------------------------------------------------------------------------
 
     /**
-     * {@code try_module_get()} on a loaded module: refused (empty) when it is not loaded, GOING, or its base
-     * reference is already gone.
+     * {@code try_module_get()} on a loaded module, found and got under the module mutex as kernel code that looks a
+     * module up does: refused (empty) when it is not loaded, GOING, or its base reference is already gone.
      */
     public Optional<ModuleReference> tryModuleGet(String name) {
-        KernelModule mod;
         moduleMutex.lock();
         try {
-            mod = findModule(name);
+            KernelModule mod = findModule(name);
+            return mod != null && tryIncModCount(mod) ? Optional.of(new ModuleReference(this, mod)) : Optional.empty();
         } finally {
             moduleMutex.unlock();
         }
-        return mod != null && tryIncModCount(mod) ? Optional.of(new ModuleReference(this, mod)) : Optional.empty();
     }
 
     /**
@@ -227,12 +226,17 @@ public final class SimulatedKernel implements ModuleSubsystem {
      * {@code try_module_get}. ENOENT when no such device node exists, ENODEV when its module is going away.
      */
     public DeviceOpen openDevice(String path) {
-        KernelModule mod = devices.get(path);
-        if (mod == null) {
-            return new DeviceOpen(null, Errno.ENOENT);
+        moduleMutex.lock();
+        try {
+            KernelModule mod = devices.get(path);
+            if (mod == null) {
+                return new DeviceOpen(null, Errno.ENOENT);
+            }
+            return tryIncModCount(mod) ? new DeviceOpen(new ModuleReference(this, mod), null)
+                    : new DeviceOpen(null, Errno.ENODEV);
+        } finally {
+            moduleMutex.unlock();
         }
-        return tryIncModCount(mod) ? new DeviceOpen(new ModuleReference(this, mod), null)
-                : new DeviceOpen(null, Errno.ENODEV);
     }
 
     /** The outcome of {@link #openDevice}: a reference, or the errno open() returned. */
@@ -249,6 +253,13 @@ public final class SimulatedKernel implements ModuleSubsystem {
 
     /** {@code module_put()}: records an oops when the module was already freed by a forced unload. */
     Oops modulePut(KernelModule mod, String what) {
+        Oops oops = dropReference(mod, what);
+        wakeReferenceWaiters(mod);
+        return oops;
+    }
+
+    /** The count side of {@code module_put()}, safe under the module mutex: it never wakes anyone. */
+    private Oops dropReference(KernelModule mod, String what) {
         if (mod.freed) {
             Oops oops = new Oops(clock.nowMillis(), mod.name, what);
             oopses.add(oops);
@@ -259,12 +270,17 @@ public final class SimulatedKernel implements ModuleSubsystem {
         if (!mod.put()) {
             log.print("WARNING: module_put on " + mod.name + " with no reference held");
         }
-        // 2.6–3.12's module_put wakes mod->waiter, the rmmod sleeping in wait_for_zero_refcount().
+        return null;
+    }
+
+    /**
+     * 2.6–3.12's module_put wakes mod->waiter, the rmmod sleeping in wait_for_zero_refcount(); the bounded wait
+     * also sleeps on module_wq. Never called with the module mutex held.
+     */
+    private void wakeReferenceWaiters(KernelModule mod) {
         if (mod.state == ModuleState.GOING || refcountWaiters.get() > 0) {
-            // Anyone waiting for this module's count to drop re-checks it.
             moduleWq.wakeAll();
         }
-        return null;
     }
 
     // ---- module list, under moduleMutex ----------------------------------------------------------------------
@@ -319,8 +335,11 @@ public final class SimulatedKernel implements ModuleSubsystem {
         try {
             mod.state = ModuleState.UNFORMED;
             targets = new ArrayList<>(mod.targetList);
+            // module_unload_free(): each target loses this user and its reference together, under the mutex, so
+            // no delete of the target can see it without users but still referenced.
             for (KernelModule target : targets) {
                 target.sourceList.remove(mod);
+                dropReference(target, "module_unload_free");
             }
             mod.targetList.clear();
             symbols.values().removeIf(owner -> owner == mod);
@@ -330,7 +349,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
             moduleMutex.unlock();
         }
         for (KernelModule target : targets) {
-            modulePut(target, "module_unload_free");
+            wakeReferenceWaiters(target);
         }
     }
 
