@@ -5,6 +5,6 @@ import picocli.CommandLine.Command;
 /** {@code kmod4j}: the umbrella command. */
 @Command(name = "kmod4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Linux kernel-module unloading: a kernel-exact simulator and kmod-compatible tools.",
-        subcommands = {SimCommand.class})
+        subcommands = {SimCommand.class, LsmodCommand.class, RmmodCommand.class})
 final class Kmod4jCommand {
 }

@@ -1,0 +1,137 @@
+package org.kmod4j.tools;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.kmod4j.api.ModuleSubsystem;
+import org.kmod4j.host.DeleteModuleSyscall;
+import org.kmod4j.host.FixtureDeleteModule;
+import org.kmod4j.host.HostKernel;
+import org.kmod4j.host.NoModuleSupportDeleteModule;
+import org.kmod4j.scenario.Scenario;
+import org.kmod4j.scenario.ScenarioParser;
+import org.kmod4j.scenario.ScenarioRunner;
+import org.kmod4j.scenario.ScenarioSyntaxException;
+import org.kmod4j.sim.BuiltinModule;
+import org.kmod4j.sim.time.SimulationDeadlockException;
+
+/**
+ * The kernel a tool works on, with its builtin index: the running host, a fixture tree ({@code --root DIR}) or a
+ * simulated kernel seeded by a scenario ({@code --sim FILE}).
+ *
+ * @param kernel      the module subsystem the tool reads and removes from
+ * @param builtins    the {@code modules.builtin.bin} lookup of that kernel
+ * @param description a short text for messages
+ */
+public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String description) {
+
+    /** The kmod4j-only options that choose a target. */
+    public record Options(String root, String sim, String syscall) {
+        public static final Options HOST = new Options(null, null, null);
+    }
+
+    /** Opens a target; tests substitute their own (to record syscalls, say). */
+    @FunctionalInterface
+    public interface Factory {
+        Target open(Options options) throws TargetException;
+    }
+
+    /** A target could not be set up; the message is printed after the tool's error prefix. */
+    public static final class TargetException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public TargetException(String message) {
+            super(message);
+        }
+    }
+
+    /** The syscall backends {@code --syscall} can choose for a fixture root. */
+    public static final String SYSCALL_EMULATE = "emulate";
+    public static final String SYSCALL_ENOSYS = "enosys";
+
+    /** The usual factory: {@link #open(Options)}. */
+    public static final Factory DEFAULT = Target::open;
+
+    /** Sets up the target the options describe. */
+    public static Target open(Options o) throws TargetException {
+        if (o.root() != null && o.sim() != null) {
+            throw new TargetException("--root and --sim cannot be used together.");
+        }
+        if (o.syscall() != null && o.root() == null) {
+            throw new TargetException("--syscall needs --root DIR (a fixture tree).");
+        }
+        if (o.sim() != null) {
+            return simulated(Path.of(o.sim()));
+        }
+        if (o.root() != null) {
+            return host(Path.of(o.root()), o.syscall());
+        }
+        return host(Path.of("/"), null);
+    }
+
+    /** The running host ({@code /}) or a fixture tree. */
+    public static Target host(Path root, String syscall) throws TargetException {
+        if (!Files.isDirectory(root)) {
+            throw new TargetException("--root " + root + ": not a directory.");
+        }
+        HostKernel kernel;
+        if (HostKernel.isRealRoot(root)) {
+            if (syscall != null) {
+                throw new TargetException("--syscall is only for fixture trees, not for the root /.");
+            }
+            kernel = new HostKernel();
+        } else {
+            DeleteModuleSyscall backend = switch (syscall == null ? SYSCALL_EMULATE : syscall) {
+                case SYSCALL_EMULATE -> new FixtureDeleteModule(root);
+                case SYSCALL_ENOSYS -> new NoModuleSupportDeleteModule();
+                default -> throw new TargetException("--syscall " + syscall + ": expected " + SYSCALL_EMULATE + " or "
+                        + SYSCALL_ENOSYS + ".");
+            };
+            kernel = new HostKernel(root, backend);
+        }
+        return host(kernel);
+    }
+
+    /** A target for an already built host kernel: its builtin index is {@code lib/modules/RELEASE/modules.builtin.bin}. */
+    public static Target host(HostKernel kernel) {
+        Path index = kernel.resolve("/lib/modules/" + kernel.release() + "/modules.builtin.bin");
+        return new Target(kernel, BuiltinIndex.file(index), kernel.toString());
+    }
+
+    /**
+     * A simulated kernel after running a scenario's commands; its builtin index holds the scenario's {@code builtin}
+     * declarations (as depmod would have indexed the kernel's modules.builtin).
+     */
+    public static Target simulated(Path file) throws TargetException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new TargetException("--sim " + file + ": No such file or directory");
+        } catch (IOException e) {
+            throw new TargetException("--sim " + file + ": cannot read it: " + e.getMessage());
+        }
+        Scenario scenario;
+        try {
+            scenario = ScenarioParser.parse(text);
+        } catch (ScenarioSyntaxException e) {
+            throw new TargetException("--sim " + file + ":" + e.line() + ": "
+                    + e.getMessage().replaceFirst("^line \\d+: ", ""));
+        }
+        ScenarioRunner runner = new ScenarioRunner(scenario);
+        try {
+            runner.run();
+        } catch (SimulationDeadlockException e) {
+            throw new TargetException("--sim " + file + ": the scenario never finishes: " + e.getMessage());
+        }
+        Set<String> builtins = new LinkedHashSet<>();
+        for (BuiltinModule b : scenario.builtins()) {
+            builtins.add(b.name().value());
+        }
+        return new Target(runner.kernel(), BuiltinIndex.of(builtins), "simulated kernel from " + file);
+    }
+}

@@ -1,0 +1,83 @@
+package org.kmod4j.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IndexFileTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void readsAnIndexMadeByDepmod() throws IOException {
+        Fixture fx = new Fixture(tmp);
+        assumeTrue(fx.builtin("kernel/drivers/a/kmod4j-builtin-a.ko", "kernel/net/kmod4j_builtin_b.ko",
+                "kernel/x/kmod4j_bi.ko", "kernel/x/zz.ko", "kernel/x/kmod4j_builtin_ab.ko"), "depmod is not available");
+        Path bin = tmp.resolve("lib/modules").resolve(Fixture.release()).resolve("modules.builtin.bin");
+        IndexFile index = IndexFile.open(bin);
+        assertNotNull(index);
+        for (String name : new String[] {"kmod4j_builtin_a", "kmod4j_builtin_b", "kmod4j_bi", "zz",
+                                         "kmod4j_builtin_ab"}) {
+            assertNotNull(index.search(name), name);
+        }
+        for (String name : new String[] {"kmod4j_builtin", "kmod4j-builtin-a", "kmod4j_builtin_a.ko", "kmod4j_b", "",
+                                         "z", "zzz", "kmod4j_builtin_c", "\u00e9"}) {
+            assertNull(index.search(name), name);
+        }
+        BuiltinIndex builtins = BuiltinIndex.file(bin);
+        assertTrue(builtins.isBuiltin("kmod4j_bi"));
+        assertFalse(builtins.isBuiltin("kmod4j_b"));
+        assertFalse(BuiltinIndex.file(tmp.resolve("missing.bin")).isBuiltin("kmod4j_bi"));
+    }
+
+    /** Every module of this machine's own modules.builtin is found in the modules.builtin.bin next to it. */
+    @Test
+    void agreesWithTheTextListsOnThisMachine() throws IOException {
+        Path modules = Path.of("/lib/modules");
+        assumeTrue(Files.isDirectory(modules), "no /lib/modules here");
+        int checked = 0;
+        try (DirectoryStream<Path> releases = Files.newDirectoryStream(modules)) {
+            for (Path release : releases) {
+                Path text = release.resolve("modules.builtin");
+                IndexFile index = IndexFile.open(release.resolve("modules.builtin.bin"));
+                if (index == null || !Files.isRegularFile(text)) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(text)) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    String name = Libkmod.normalize(line.substring(line.lastIndexOf('/') + 1));
+                    assertNotNull(index.search(name), name + " in " + release);
+                    assertNull(index.search(name + "_kmod4j_not_builtin"), name);
+                    checked++;
+                }
+            }
+        }
+        assumeTrue(checked > 0, "no modules.builtin with its .bin on this machine");
+    }
+
+    @Test
+    void rejectsWhatIsNotAnIndex() {
+        assertNull(IndexFile.parse(new byte[0]));
+        assertNull(IndexFile.parse("not an index at all".getBytes()));
+        byte[] header = {(byte) 0xb0, 0x07, (byte) 0xf4, 0x57, 0x00, 0x03, 0x00, 0x01, 0, 0, 0, 12};
+        assertNull(IndexFile.parse(header)); // wrong major version
+        header[5] = 0x02;
+        IndexFile truncated = IndexFile.parse(Arrays.copyOf(header, 12));
+        assertNotNull(truncated);
+        assertNull(truncated.search("anything")); // the root node lies beyond the end: no crash, nothing found
+        assertEquals(null, truncated.search(""));
+    }
+}

@@ -1,0 +1,192 @@
+package org.kmod4j.tools;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Debian's kmod 30 binaries, run against a {@link Fixture} as root inside a private mount namespace: a tmpfs over
+ * {@code /proc} holding a copy of the fixture's {@code proc/}, and bind mounts of the fixture's {@code sys/module} and
+ * {@code lib/modules} over the real ones. {@code delete_module()} is replaced through LD_PRELOAD by a fake that logs
+ * {@code NAME 0xFLAGS} and fails with ENOSYS (compiled with gcc on first use); without gcc, the real syscall is used,
+ * which this is only allowed to do on a kernel without module support (ENOSYS for every name).
+ */
+final class KmodPeer {
+    /** One run: standard output, standard error (debug source locations removed), exit status, syscall log. */
+    record Run(String out, String err, int status, List<String> calls) {
+    }
+
+    private static final Path WORK = Path.of("target", "kmod-peer").toAbsolutePath();
+    private static String unavailable;
+    private static boolean checked;
+    private static Path preload;
+
+    private KmodPeer() {
+    }
+
+    /** Why the peer cannot run here, or null when it can. */
+    static synchronized String unavailableReason() {
+        if (!checked) {
+            checked = true;
+            unavailable = check();
+        }
+        return unavailable;
+    }
+
+    /** Whether kmod's removal calls are logged (the LD_PRELOAD fake could be built). */
+    static synchronized boolean logsSyscalls() {
+        return unavailableReason() == null && preload != null;
+    }
+
+    private static String check() {
+        if (!System.getProperty("os.name", "").equals("Linux")) {
+            return "not Linux";
+        }
+        try {
+            Files.createDirectories(WORK);
+            Result id = exec(List.of("id", "-u"), Map.of());
+            if (!id.out.strip().equals("0")) {
+                return "not root (uid " + id.out.strip() + "): mount namespaces need root";
+            }
+            if (!Files.isExecutable(Path.of("/usr/bin/kmod")) && !Files.isExecutable(Path.of("/bin/kmod"))) {
+                return "kmod is not installed (apt-get install kmod)";
+            }
+            Result version = exec(List.of("sh", "-c", "kmod --version"), Map.of());
+            if (!version.out.startsWith("kmod version 30\n")) {
+                return "kmod is not version 30: " + version.out.lines().findFirst().orElse("?");
+            }
+            Result ns = exec(List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
+                    "mount -t tmpfs none /proc && mount -t tmpfs none /sys/module && test ! -e /proc/modules"), Map.of());
+            if (ns.status != 0) {
+                return "cannot mount in a private mount namespace (unshare -m): " + ns.err.strip();
+            }
+            preload = buildPreload();
+            if (preload == null && Files.exists(Path.of("/proc/modules"))) {
+                return "gcc is missing (no fake delete_module) and this kernel has module support: kmod would reach "
+                        + "the real delete_module";
+            }
+            return null;
+        } catch (IOException e) {
+            return "cannot run helper commands: " + e.getMessage();
+        }
+    }
+
+    private static Path buildPreload() throws IOException {
+        if (!Files.isExecutable(Path.of("/usr/bin/gcc")) && !Files.isExecutable(Path.of("/usr/bin/cc"))) {
+            return null;
+        }
+        Path source = WORK.resolve("fake_delete_module.c");
+        try (InputStream in = KmodPeer.class.getResourceAsStream("fake_delete_module.c")) {
+            if (in == null) {
+                return null;
+            }
+            Files.write(source, in.readAllBytes());
+        }
+        Path lib = WORK.resolve("fake_delete_module.so");
+        String cc = Files.isExecutable(Path.of("/usr/bin/gcc")) ? "/usr/bin/gcc" : "/usr/bin/cc";
+        Result r = exec(List.of(cc, "-shared", "-fPIC", "-O2", "-o", lib.toString(), source.toString()), Map.of());
+        return r.status == 0 && Files.isRegularFile(lib) ? lib : null;
+    }
+
+    private static final String SCRIPT = String.join(" && ",
+            "fx=$1", "cwd=$2", "shift 2",
+            "mount -t tmpfs none /proc",
+            "cp -a \"$fx/proc/.\" /proc/",
+            "mount --bind \"$fx/sys/module\" /sys/module",
+            "{ if [ -d \"$fx/lib/modules\" ]; then mount --bind \"$fx/lib/modules\" /lib/modules; "
+                    + "else mount -t tmpfs none /lib/modules; fi; }",
+            "cd \"$cwd\"",
+            "{ if [ -n \"$PEER_PRELOAD\" ]; then export LD_PRELOAD=\"$PEER_PRELOAD\"; fi; }",
+            "exec \"$@\"");
+
+    /** Runs {@code PROG ARGS} (found in /usr/sbin) against the fixture, from {@code cwd}. */
+    static Run run(Fixture fixture, Path cwd, String prog, List<String> args) throws IOException {
+        Path log = Files.createTempFile(WORK, "calls", ".log");
+        List<String> command = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", SCRIPT,
+                "sh", fixture.root.toString(), cwd.toString(), prog));
+        command.addAll(args);
+        Result r = exec(command, Map.of("PEER_PRELOAD", preload == null ? "" : preload.toString(),
+                "KMOD4J_DELETE_LOG", log.toString()));
+        List<String> calls = Files.readAllLines(log);
+        Files.delete(log);
+        return new Run(r.out, normalize(r.err), r.status, calls);
+    }
+
+    /**
+     * Why kmod 30 cannot be run directly on this host with its real syscall, or null: it needs kmod 30 and a kernel
+     * without module support (no /proc/modules), where every delete_module fails with ENOSYS before looking at names.
+     */
+    static String hostUnavailableReason() {
+        if (!System.getProperty("os.name", "").equals("Linux")) {
+            return "not Linux";
+        }
+        if (Files.exists(Path.of("/proc/modules"))) {
+            return "this kernel has module support: the tests do not call its real delete_module";
+        }
+        try {
+            Files.createDirectories(WORK);
+            Result version = exec(List.of("sh", "-c", "kmod --version"), Map.of());
+            return version.out.startsWith("kmod version 30\n") ? null : "kmod 30 is not installed";
+        } catch (IOException e) {
+            return "cannot run kmod: " + e.getMessage();
+        }
+    }
+
+    /** Runs {@code PROG ARGS} on the host itself: real /proc, /sys and syscall (see hostUnavailableReason). */
+    static Run runOnHost(String prog, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(prog));
+        command.addAll(args);
+        Result r = exec(command, Map.of());
+        return new Run(r.out, normalize(r.err), r.status, List.of());
+    }
+
+    private static final Pattern TOOL_DEBUG = Pattern.compile(
+            "(?m)^([^:\\n]+): (ERROR|WARNING|NOTICE|INFO|DEBUG|FATAL): \\.\\./[^ \\n]+:\\d+ \\w+\\(\\) ");
+    private static final Pattern LIBKMOD_DEBUG = Pattern.compile(
+            "(?m)^libkmod: (?:ERROR|WARNING|NOTICE|INFO|DEBUG|CRITICAL|ALERT|EMERGENCY) \\.\\./[^ \\n]+:\\d+ (\\w+): ");
+
+    /** Debian's debug build inserts {@code ../libkmod/FILE.c:LINE FUNC() }; the chosen policy prints without it. */
+    static String normalize(String stderr) {
+        String s = TOOL_DEBUG.matcher(stderr).replaceAll("$1: $2: ");
+        return LIBKMOD_DEBUG.matcher(s).replaceAll("libkmod: $1: ");
+    }
+
+    private record Result(String out, String err, int status) {
+    }
+
+    private static Result exec(List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Map<String, String> e = pb.environment();
+        e.remove("KMOD_LOG");
+        e.remove("POSIXLY_CORRECT");
+        e.remove("LD_PRELOAD");
+        e.put("LC_ALL", "C");
+        e.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        e.putAll(env);
+        Path out = Files.createTempFile(WORK, "out", ".txt");
+        Path err = Files.createTempFile(WORK, "err", ".txt");
+        try {
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("timed out: " + command);
+            }
+            return new Result(Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
+                    p.exitValue());
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", ie);
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}
