@@ -1,10 +1,11 @@
 package org.kmod4j.cli;
 
+import picocli.AutoComplete.GenerateCompletion;
 import picocli.CommandLine.Command;
 
 /** {@code kmod4j}: the umbrella command. */
 @Command(name = "kmod4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Linux kernel-module unloading: a kernel-exact simulator and kmod-compatible tools.",
-        subcommands = {SimCommand.class, LsmodCommand.class, RmmodCommand.class})
+        subcommands = {SimCommand.class, LsmodCommand.class, RmmodCommand.class, GenerateCompletion.class})
 final class Kmod4jCommand {
 }

@@ -1,0 +1,60 @@
+package org.kmod4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+/** What users expect of a CLI: help that names every command and option, a version, shell completion. */
+class HelpAndCompletionTest {
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new String[] {String.valueOf(status), out.toString(), err.toString()};
+    }
+
+    @Test
+    void topLevelHelpNamesEveryCommand() {
+        String[] r = run("--help");
+        assertEquals("0", r[0]);
+        for (String command : new String[] {"sim", "lsmod", "rmmod", "generate-completion"}) {
+            assertTrue(r[1].contains(command), "help lists " + command + ":\n" + r[1]);
+        }
+    }
+
+    @Test
+    void simHelpNamesItsSubcommandsAndTheirOptions() {
+        assertTrue(run("sim", "--help")[1].contains("compare"));
+        String runHelp = run("sim", "run", "--help")[1];
+        assertTrue(runHelp.contains("--dmesg") && runHelp.contains("FILE"), runHelp);
+    }
+
+    @Test
+    void versionNamesKmod4j() {
+        String[] r = run("--version");
+        assertEquals("0", r[0]);
+        assertTrue(r[1].startsWith("kmod4j "), r[1]);
+    }
+
+    @Test
+    void generateCompletionPrintsABashScriptThatCompletesEveryCommand() {
+        String[] r = run("generate-completion");
+        assertEquals("0", r[0]);
+        assertTrue(r[1].contains("complete -F _complete_kmod4j -o default kmod4j"), r[1]);
+        assertTrue(r[1].contains("local commands=\"sim lsmod rmmod"), "the top-level commands are offered");
+        for (String command : new String[] {"sim", "lsmod", "rmmod"}) {
+            assertTrue(r[1].contains(command), "completes " + command);
+        }
+    }
+
+    @Test
+    void unknownCommandGivesAMessageAndStatusTwo() {
+        String[] r = run("frobnicate");
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("Unmatched argument") && r[2].contains("frobnicate"), r[2]);
+    }
+}
