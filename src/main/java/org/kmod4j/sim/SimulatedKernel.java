@@ -342,7 +342,9 @@ public final class SimulatedKernel implements ModuleSubsystem {
                 dropReference(target, "module_unload_free");
             }
             mod.targetList.clear();
-            symbols.values().removeIf(owner -> owner == mod);
+            for (String symbol : mod.image.exports()) {
+                symbols.remove(symbol, mod);
+            }
             modules.remove(mod.name, mod);
             mod.freed = true;
         } finally {
