@@ -69,9 +69,13 @@ final class KernelModule {
         return refcnt.get() - MODULE_REF_BASE;
     }
 
-    /** {@code try_module_get()}: refused while GOING, and once the base reference is gone. */
+    /**
+     * {@code try_module_get()}: refused while GOING, and once the base reference is gone. Also refused once freed:
+     * the kernel's callers can never reach a freed module (lookup and get happen together), and before 3.19 the
+     * stop never drops the base reference, so only this guard stops a get on freed memory here.
+     */
     boolean tryGet() {
-        if (!state.isLive()) {
+        if (!state.isLive() || freed) {
             return false;
         }
         int c;
