@@ -286,4 +286,25 @@ class DeleteModuleRulesTest {
         SimulatedKernel k = Kernels.debian();
         assertEquals(Errno.ENOENT, error(k.deleteModule("printk", NB)));
     }
+
+    @Test
+    void signalWhileWaitingForTheContendedModuleMutexGivesEintr() throws Exception {
+        SimulatedKernel k = Kernels.builder().clock(new org.kmod4j.sim.time.RealClock()).build();
+        load(k, TARGET);
+        SyscallResult[] result = new SyscallResult[1];
+        k.moduleMutex.lock(); // another task is inside the module code
+        try {
+            Thread rmmod = Thread.ofPlatform().start(() -> result[0] = k.deleteModule(TARGET, NB));
+            while (!k.moduleMutex.hasQueuedThread(rmmod)) {
+                Thread.onSpinWait();
+            }
+            rmmod.interrupt();
+            rmmod.join(10_000);
+            assertFalse(rmmod.isAlive());
+        } finally {
+            k.moduleMutex.unlock();
+        }
+        assertEquals(Errno.EINTR, error(result[0]));
+        assertTrue(Kernels.isLoaded(k, TARGET), "nothing changed");
+    }
 }
