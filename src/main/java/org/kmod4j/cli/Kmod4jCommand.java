@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code kmod4j}: the umbrella command. */
 @Command(name = "kmod4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Linux kernel-module unloading: a kernel-exact simulator and kmod-compatible tools.",
-        subcommands = {SimCommand.class, LsmodCommand.class, RmmodCommand.class, GenerateCompletion.class})
+        subcommands = {SimCommand.class, LsmodCommand.class, RmmodCommand.class, ModprobeCommand.class,
+                GenerateCompletion.class})
 final class Kmod4jCommand {
 }

@@ -91,6 +91,16 @@ final class CText {
             }
             return token;
         }
+
+        /** {@code strtok_r(NULL, "", &saveptr)}: the rest of the string as it is, or null when nothing is left. */
+        String rest() {
+            if (pos >= end) {
+                return null;
+            }
+            String r = string(s, pos, end);
+            pos = end;
+            return r;
+        }
     }
 
     /** The result of {@code strtol(text, &end, 10)}: the value and the index of {@code end}. */

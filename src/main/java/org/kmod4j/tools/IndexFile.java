@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A reader of kmod's binary index files ({@code modules.dep.bin}, {@code modules.builtin.bin}, ...; libkmod-index.c):
@@ -13,7 +15,8 @@ import java.nio.file.Path;
  * the first and last child characters and {@code last-first+1} child offsets; the value count and
  * {@code (priority, NUL-terminated string)} pairs.
  *
- * <p>{@link #search} is libkmod's exact {@code index_search()}; wildcard search is not needed by rmmod or lsmod.
+ * <p>{@link #search} is libkmod's exact {@code index_search()}; {@link #searchWild} is its {@code index_searchwild()},
+ * the lookup of {@code modules.alias.bin} and its kin, whose keys may be fnmatch patterns.
  */
 public final class IndexFile {
     /** {@code INDEX_MAGIC}. */
@@ -121,5 +124,152 @@ public final class IndexFile {
             i++;
         }
         return null;
+    }
+
+    /** One value of a node: its priority and its string. */
+    private record Value(long priority, String value) {
+    }
+
+    /** A node: its prefix, its children by character ({@code first..last}, 0 for none) and its values. */
+    private record Node(byte[] prefix, int first, int last, int[] children, List<Value> values) {
+        int child(int ch) {
+            return ch < first || ch > last ? 0 : children[ch - first];
+        }
+    }
+
+    private Node readNode(int offset) {
+        int pos = offset & OFFSET_MASK;
+        byte[] prefix = new byte[0];
+        if ((offset & FLAG_PREFIX) != 0) {
+            int end = pos;
+            while (data[end] != 0) {
+                end++;
+            }
+            prefix = java.util.Arrays.copyOfRange(data, pos, end);
+            pos = end + 1;
+        }
+        int first = 1;
+        int last = 0;
+        int[] children = new int[0];
+        if ((offset & FLAG_CHILDS) != 0) {
+            first = data[pos] & 0xff;
+            last = data[pos + 1] & 0xff;
+            pos += 2;
+            children = new int[Math.max(0, last - first + 1)];
+            for (int i = 0; i < children.length; i++) {
+                children[i] = u32(data, pos + 4 * i);
+            }
+            pos += 4 * children.length;
+        }
+        List<Value> values = new ArrayList<>();
+        if ((offset & FLAG_VALUES) != 0) {
+            int count = u32(data, pos);
+            pos += 4;
+            for (int i = 0; i < count; i++) {
+                long priority = u32(data, pos) & 0xffffffffL;
+                pos += 4;
+                int end = pos;
+                while (data[end] != 0) {
+                    end++;
+                }
+                values.add(new Value(priority, new String(data, pos, end - pos, StandardCharsets.UTF_8)));
+                pos = end + 1;
+            }
+        }
+        return new Node(prefix, first, last, children, values);
+    }
+
+    /**
+     * {@code index_searchwild()}: the values of every key that matches {@code key}, where stored keys may hold the
+     * wildcards {@code *}, {@code ?} and {@code [...]} (matched with fnmatch from the first wildcard on). The values
+     * come sorted by priority, as libkmod's {@code add_value()} inserts them (a value goes before those of equal
+     * priority already found). Empty for no match or a corrupt file.
+     */
+    public List<String> searchWild(String key) {
+        List<Value> out = new ArrayList<>();
+        try {
+            wildNode(readNode(rootOffset), new StringBuilder(), key.getBytes(StandardCharsets.UTF_8), 0, out);
+        } catch (ArrayIndexOutOfBoundsException e) {
+            return List.of();
+        }
+        List<String> values = new ArrayList<>(out.size());
+        for (Value v : out) {
+            values.add(v.value());
+        }
+        return values;
+    }
+
+    private static void addValue(List<Value> out, Value v) {
+        int i = 0;
+        while (i < out.size() && out.get(i).priority() < v.priority()) {
+            i++;
+        }
+        out.add(i, v);
+    }
+
+    private static void allValues(Node node, List<Value> out) {
+        for (Value v : node.values()) {
+            addValue(out, v);
+        }
+    }
+
+    /** Level 2: descend while the stored key has no wildcard. */
+    private void wildNode(Node node, StringBuilder buf, byte[] key, int i, List<Value> out) {
+        while (node != null) {
+            int j;
+            for (j = 0; j < node.prefix().length; j++) {
+                int ch = node.prefix()[j];
+                if (ch == '*' || ch == '?' || ch == '[') {
+                    wildAll(node, j, buf, subkey(key, i + j), out);
+                    return;
+                }
+                if (i + j >= key.length || ch != key[i + j]) {
+                    return;
+                }
+            }
+            i += j;
+            for (char w : new char[] {'*', '?', '['}) {
+                int child = node.child(w);
+                if ((child & OFFSET_MASK) != 0) {
+                    buf.append(w);
+                    wildAll(readNode(child), 0, buf, subkey(key, i), out);
+                    buf.setLength(buf.length() - 1);
+                }
+            }
+            if (i >= key.length) {
+                allValues(node, out);
+                return;
+            }
+            int child = key[i] < 0 ? 0 : node.child(key[i]);
+            node = (child & OFFSET_MASK) != 0 ? readNode(child) : null;
+            i++;
+        }
+    }
+
+    /** Level 3: a stored key with a wildcard from here on: collect every key below and fnmatch it. */
+    private void wildAll(Node node, int j, StringBuilder buf, String subkey, List<Value> out) {
+        int pushed = 0;
+        for (; j < node.prefix().length; j++) {
+            buf.append((char) (node.prefix()[j] & 0xff));
+            pushed++;
+        }
+        for (int ch = node.first(); ch <= node.last(); ch++) {
+            int child = node.child(ch);
+            if ((child & OFFSET_MASK) == 0) {
+                continue;
+            }
+            buf.append((char) ch);
+            wildAll(readNode(child), 0, buf, subkey, out);
+            buf.setLength(buf.length() - 1);
+        }
+        if (!node.values().isEmpty() && Fnmatch.matches(buf.toString(), subkey)) {
+            allValues(node, out);
+        }
+        buf.setLength(buf.length() - pushed);
+    }
+
+    private static String subkey(byte[] key, int from) {
+        int start = Math.min(from, key.length);
+        return new String(key, start, key.length - start, StandardCharsets.ISO_8859_1);
     }
 }

@@ -149,7 +149,15 @@ public final class Libkmod {
 
     /** {@code kmod_module_get_initstate()}: BUILTIN, LIVE, COMING, GOING or a negative errno. */
     public int initstate(Module mod) {
-        if (!mod.fromPath() && builtins.isBuiltin(mod.name())) {
+        return initstate(mod, !mod.fromPath() && builtins.isBuiltin(mod.name()));
+    }
+
+    /**
+     * {@code kmod_module_get_initstate()} for a module whose builtin status the caller already knows (libkmod caches
+     * it per module: known for modules created from a path or from a builtin index, looked up otherwise).
+     */
+    public int initstate(Module mod, boolean builtin) {
+        if (builtin) {
             return BUILTIN;
         }
         String path = "/sys/module/" + mod.name() + "/initstate";
@@ -375,6 +383,33 @@ public final class Libkmod {
         }
         lastErrorText = text;
         return -errno;
+    }
+
+    /**
+     * {@code modprobe -w}'s removal: {@code delete_module} with NOWAIT (and FORCE when asked), retried while the kernel
+     * answers EWOULDBLOCK (= EAGAIN) until {@code timeout} has passed, through
+     * {@link ModuleSubsystem#deleteModuleWaiting}, so each backend waits its own way (a real host polls
+     * {@code refcnt}, the simulator waits on its clock). Logs nothing ({@code KMOD_REMOVE_NOLOG}): modprobe reports
+     * the failure itself.
+     *
+     * @return 0, or a negative errno (EWOULDBLOCK when the time ran out; {@link #lastErrorText()} has its text)
+     */
+    public int removeModuleWaiting(Module mod, int flags, java.time.Duration timeout) {
+        int sysFlags = (flags & REMOVE_FORCE) | REMOVE_NOWAIT;
+        try {
+            SyscallResult r = kernel.deleteModuleWaiting(mod.name(), sysFlags, timeout).result();
+            if (r.isOk()) {
+                return 0;
+            }
+            lastErrorText = r.error().message();
+            return -r.error().number();
+        } catch (UnknownErrnoException e) {
+            lastErrorText = e.text();
+            return -e.errno();
+        } catch (RuntimeException e) {
+            lastErrorText = e.getMessage() == null ? e.toString() : e.getMessage();
+            return -EINVAL;
+        }
     }
 
     private String lastErrorText;

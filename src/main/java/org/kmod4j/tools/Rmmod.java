@@ -1,6 +1,5 @@
 package org.kmod4j.tools;
 
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -74,60 +73,6 @@ public final class Rmmod {
         } finally {
             io.out().flush();
             io.err().flush();
-        }
-    }
-
-    /** {@code tools/log.c}: {@code PROG: LEVEL: message} on stderr, or {@code LEVEL: message} to syslog. */
-    private static final class ToolLog implements KmodLog {
-        private final String prog;
-        private final PrintWriter err;
-        private Syslog syslog;
-        private int priority = LOG_WARNING;
-
-        ToolLog(String prog, PrintWriter err) {
-            this.prog = prog;
-            this.err = err;
-        }
-
-        void open(Syslog sink) {
-            this.syslog = sink;
-            if (sink != null) {
-                sink.open(prog);
-            }
-        }
-
-        void close() {
-            if (syslog != null) {
-                syslog.close();
-            }
-        }
-
-        static String level(int priority) {
-            return switch (priority) {
-                case LOG_CRIT -> "FATAL";
-                case LOG_ERR -> "ERROR";
-                case LOG_WARNING -> "WARNING";
-                case 5 -> "NOTICE";
-                case LOG_INFO -> "INFO";
-                case LOG_DEBUG -> "DEBUG";
-                default -> String.format("LOG-%03d", priority);
-            };
-        }
-
-        @Override
-        public void log(int prio, String function, String message) {
-            if (prio > priority) {
-                return;
-            }
-            if (syslog != null) {
-                syslog.log(prio, level(prio) + ": " + message);
-            } else {
-                err.print(prog + ": " + level(prio) + ": " + message);
-            }
-        }
-
-        void error(String message) {
-            log(LOG_ERR, null, message);
         }
     }
 

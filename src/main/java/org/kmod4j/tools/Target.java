@@ -5,7 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.kmod4j.api.ModuleSubsystem;
 import org.kmod4j.host.DeleteModuleSyscall;
@@ -17,6 +20,7 @@ import org.kmod4j.scenario.ScenarioParser;
 import org.kmod4j.scenario.ScenarioRunner;
 import org.kmod4j.scenario.ScenarioSyntaxException;
 import org.kmod4j.sim.BuiltinModule;
+import org.kmod4j.sim.ModuleImage;
 import org.kmod4j.sim.time.SimulationDeadlockException;
 
 /**
@@ -26,8 +30,44 @@ import org.kmod4j.sim.time.SimulationDeadlockException;
  * @param kernel      the module subsystem the tool reads and removes from
  * @param builtins    the {@code modules.builtin.bin} lookup of that kernel
  * @param description a short text for messages
+ * @param files       the file system around that kernel that modprobe reads (configuration, module directory)
  */
-public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String description) {
+public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String description, Filesystem files) {
+
+    /** A target without files around its kernel: no configuration, and an empty module directory. */
+    public Target(ModuleSubsystem kernel, BuiltinIndex builtins, String description) {
+        this(kernel, builtins, description, Filesystem.NONE);
+    }
+
+    /**
+     * The files a target has besides its kernel views: {@code /etc/modprobe.d} and the other configuration
+     * directories, and {@code /lib/modules/RELEASE}.
+     */
+    public interface Filesystem {
+        /** No files at all. */
+        Filesystem NONE = new Filesystem() {
+            @Override
+            public String release() {
+                return "";
+            }
+
+            @Override
+            public Path resolve(String absolutePath) {
+                return null;
+            }
+        };
+
+        /** The kernel release that names the module directory ({@code uname -r}). */
+        String release();
+
+        /** The file behind an absolute path of the target, or null when the target has no such file system. */
+        Path resolve(String absolutePath);
+
+        /** The module directory {@code /lib/modules/RELEASE} of the target. */
+        default ModuleDirectory moduleDirectory(String release) {
+            return ModuleDirectory.files("/lib/modules/" + release, this::resolve);
+        }
+    }
 
     /** The kmod4j-only options that choose a target. */
     public record Options(String root, String sim, String syscall) {
@@ -99,7 +139,18 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
     /** A target for an already built host kernel: its builtin index is {@code lib/modules/RELEASE/modules.builtin.bin}. */
     public static Target host(HostKernel kernel) {
         Path index = kernel.resolve("/lib/modules/" + kernel.release() + "/modules.builtin.bin");
-        return new Target(kernel, BuiltinIndex.file(index), kernel.toString());
+        Filesystem files = new Filesystem() {
+            @Override
+            public String release() {
+                return kernel.release();
+            }
+
+            @Override
+            public Path resolve(String absolutePath) {
+                return kernel.resolve(absolutePath);
+            }
+        };
+        return new Target(kernel, BuiltinIndex.file(index), kernel.toString(), files);
     }
 
     /**
@@ -132,6 +183,30 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
         for (BuiltinModule b : scenario.builtins()) {
             builtins.add(b.name().value());
         }
-        return new Target(runner.kernel(), BuiltinIndex.of(builtins), "simulated kernel from " + file);
+        Map<String, List<String>> uses = new LinkedHashMap<>();
+        Map<String, List<String>> exports = new LinkedHashMap<>();
+        for (ModuleImage image : scenario.images()) {
+            uses.put(image.name().value(), image.uses());
+            exports.put(image.name().value(), image.exports());
+        }
+        ModuleDirectory modules = ModuleDirectory.simulated("/lib/modules/" + runner.kernel().profile().release(),
+                uses, exports, builtins);
+        Filesystem files = new Filesystem() {
+            @Override
+            public String release() {
+                return runner.kernel().profile().release();
+            }
+
+            @Override
+            public Path resolve(String absolutePath) {
+                return null;
+            }
+
+            @Override
+            public ModuleDirectory moduleDirectory(String release) {
+                return modules;
+            }
+        };
+        return new Target(runner.kernel(), BuiltinIndex.of(builtins), "simulated kernel from " + file, files);
     }
 }

@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A fake root for the tools: {@code proc/modules}, {@code sys/module/NAME/...} and {@code lib/modules/RELEASE/...},
@@ -22,6 +24,34 @@ final class Fixture {
         mkdirs(root.resolve("sys/module"));
         mkdirs(root.resolve("proc"));
         writeProc();
+    }
+
+    private Fixture(Path root, List<String> procLines, boolean procModules) {
+        this.root = root;
+        this.procLines.addAll(procLines);
+        this.procModules = procModules;
+    }
+
+    /**
+     * A copy of the whole tree at {@code dest} (symbolic links copied as links, directories created in the source's
+     * readdir order, so both copies of a side-by-side run list {@code holders/} in the same order).
+     */
+    Fixture copyTo(Path dest) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.toList()) {
+                Path target = dest.resolve(root.relativize(p).toString());
+                if (Files.isSymbolicLink(p)) {
+                    Files.createSymbolicLink(target, Files.readSymbolicLink(p));
+                } else if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new Fixture(dest, procLines, procModules);
     }
 
     static String release() {
@@ -106,16 +136,124 @@ final class Fixture {
      * {@code modules.builtin.bin}; false when depmod is missing or fails.
      */
     boolean builtin(String... paths) {
+        builtinList(paths);
+        return depmod();
+    }
+
+    /** {@code lib/modules/RELEASE/modules.builtin} with these paths (indexed by the next {@link #depmod()}). */
+    Fixture builtinList(String... paths) {
         Path dir = root.resolve("lib/modules").resolve(release());
         mkdirs(dir);
         write(dir.resolve("modules.builtin"), String.join("\n", paths) + "\n");
+        return this;
+    }
+
+    /** The module directory {@code lib/modules/RELEASE}. */
+    Path moduleDir() {
+        return root.resolve("lib/modules").resolve(release());
+    }
+
+    /**
+     * A fake module {@code lib/modules/RELEASE/PATH}: a tiny ELF relocatable made by gcc, with a {@code .modinfo}
+     * section holding {@code modinfo} ("alias=...", "softdep=pre: a post: b", ...), the symbols {@code exports} listed
+     * in {@code __ksymtab_strings} (and defined), and undefined references to {@code uses}: what the real depmod reads
+     * to write modules.dep, modules.alias, modules.symbols and modules.softdep. Compiled objects are cached in
+     * target/kmod-peer/ko.
+     *
+     * @throws IllegalStateException when gcc is missing or fails
+     */
+    Fixture ko(String path, List<String> exports, List<String> uses, String... modinfo) {
+        StringBuilder c = new StringBuilder();
+        StringBuilder info = new StringBuilder("license=GPL\\0");
+        for (String m : modinfo) {
+            info.append(m.replace("\\", "\\\\").replace("\"", "\\\"")).append("\\0");
+        }
+        c.append("static const char kmod4j_modinfo[] __attribute__((section(\".modinfo\"), used, aligned(1))) = \"")
+                .append(info).append("\";\n");
+        if (!exports.isEmpty()) {
+            c.append("static const char kmod4j_ksymtab_strings[] __attribute__((section(\"__ksymtab_strings\"), used, "
+                    + "aligned(1))) = \"");
+            for (String e : exports) {
+                c.append(e).append("\\0");
+            }
+            c.append("\";\n");
+            for (String e : exports) {
+                c.append("int ").append(e).append(";\n");
+            }
+        }
+        if (!uses.isEmpty()) {
+            for (String u : uses) {
+                c.append("extern int ").append(u).append(";\n");
+            }
+            c.append("int *kmod4j_uses[] = {");
+            for (String u : uses) {
+                c.append(" &").append(u).append(",");
+            }
+            c.append(" 0 };\n");
+        }
+        Path object = compile(c.toString());
+        Path target = moduleDir().resolve(path);
+        mkdirs(target.getParent());
+        try {
+            Files.copy(object, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    private static final Path KO_CACHE = Path.of("target", "kmod-peer", "ko").toAbsolutePath();
+
+    private static Path compile(String source) {
+        String key;
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(source.getBytes());
+            key = java.util.HexFormat.of().formatHex(digest, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Path object = KO_CACHE.resolve(key + ".o");
+        if (Files.isRegularFile(object)) {
+            return object;
+        }
+        mkdirs(KO_CACHE);
+        Path c = KO_CACHE.resolve(key + ".c");
+        Path tmp = KO_CACHE.resolve(key + "." + ProcessHandle.current().pid() + ".tmp.o");
+        write(c, source);
+        try {
+            Process p = new ProcessBuilder("gcc", "-c", "-O0", "-o", tmp.toString(), c.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("gcc failed on " + c + ": " + out);
+            }
+            Files.move(tmp, object, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IllegalStateException("gcc cannot run: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        return object;
+    }
+
+    /** Whether gcc and depmod are here, to make fake modules and their indexes. */
+    static boolean canBuildModules() {
+        return Files.isExecutable(Path.of("/usr/bin/gcc"))
+                && (Files.isExecutable(Path.of("/usr/sbin/depmod")) || Files.isExecutable(Path.of("/sbin/depmod")));
+    }
+
+    /** Runs the real {@code depmod -b ROOT RELEASE}: the indexes of lib/modules/RELEASE; false when it fails. */
+    boolean depmod() {
+        Path dir = moduleDir();
+        mkdirs(dir);
         for (String depmod : new String[] {"/usr/sbin/depmod", "/sbin/depmod"}) {
             if (Files.isExecutable(Path.of(depmod))) {
                 try {
                     Process p = new ProcessBuilder(depmod, "-b", root.toString(), release())
                             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                     return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0
-                            && Files.isRegularFile(dir.resolve("modules.builtin.bin"));
+                            && Files.isRegularFile(dir.resolve("modules.dep.bin"));
                 } catch (IOException e) {
                     return false;
                 } catch (InterruptedException e) {

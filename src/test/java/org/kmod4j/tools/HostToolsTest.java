@@ -26,7 +26,12 @@ class HostToolsTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         ToolIo io = ToolIo.of(new PrintWriter(out), new PrintWriter(err)).withSyslog(new SideBySide.CapturingSyslog());
-        int status = prog.equals("lsmod") ? Lsmod.run(prog, List.of(args), io) : Rmmod.run(prog, List.of(args), io);
+        int status = switch (prog) {
+            case "lsmod" -> Lsmod.run(prog, List.of(args), io);
+            case "modprobe" -> Modprobe.run(prog, List.of(args), io,
+                    new Modprobe.Environment(java.util.Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"), false));
+            default -> Rmmod.run(prog, List.of(args), io);
+        };
         return new KmodPeer.Run(out.toString(), err.toString(), status, List.of());
     }
 
@@ -55,5 +60,16 @@ class HostToolsTest {
         assertSame(KmodPeer.runOnHost("rmmod", List.of("-f", "kmod4j_no_such_module")), kmod4j);
         assertEquals("rmmod: ERROR: could not remove 'kmod4j_no_such_module': Function not implemented\n"
                 + "rmmod: ERROR: could not remove module kmod4j_no_such_module: Function not implemented\n", kmod4j.err());
+    }
+
+    @Test
+    void modprobeOfAModuleThatIsNotInThisKernelsIndexes() throws IOException {
+        // This kernel has no /lib/modules/$(uname -r): no index, every name is unknown, nothing is removed.
+        KmodPeer.Run kmod4j = kmod4j("modprobe", "-r", "-C", "/dev/null", "kmod4j_no_such_module");
+        assertSame(KmodPeer.runOnHost("modprobe", List.of("-r", "-C", "/dev/null", "kmod4j_no_such_module")), kmod4j);
+        assertEquals("modprobe: FATAL: Module kmod4j_no_such_module not found.\n", kmod4j.err());
+        // With this machine's own configuration directories (Debian's aliases.conf, systemd.conf, ...).
+        assertSame(KmodPeer.runOnHost("modprobe", List.of("-r", "-v", "kmod4j_no_such_module")),
+                kmod4j("modprobe", "-r", "-v", "kmod4j_no_such_module"));
     }
 }

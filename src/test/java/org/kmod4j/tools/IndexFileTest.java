@@ -12,6 +12,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,5 +80,42 @@ class IndexFileTest {
         assertNotNull(truncated);
         assertNull(truncated.search("anything")); // the root node lies beyond the end: no crash, nothing found
         assertEquals(null, truncated.search(""));
+    }
+
+    /**
+     * The wildcard search of modules.alias.bin against kmod 30's own lookup ({@code modprobe -R}, which prints the
+     * modules an alias resolves to), on aliases made by the real depmod: the same modules in the same order.
+     */
+    @Test
+    void wildcardSearchAgreesWithKmodsLookup() throws IOException, InterruptedException {
+        assumeTrue(Fixture.canBuildModules(), "gcc or depmod missing");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/modprobe")), "kmod's modprobe is not installed");
+        Fixture fx = new Fixture(tmp);
+        fx.ko("kernel/a/kmod4j_wa.ko", List.of(), List.of(), "alias=kmod4j:a*", "alias=kmod4j:x?z",
+                "alias=kmod4j:v[0-9]d*");
+        fx.ko("kernel/a/kmod4j_wb.ko", List.of(), List.of(), "alias=kmod4j:ab*", "alias=kmod4j:[xy]1",
+                "alias=kmod4j:v1d*");
+        fx.ko("kernel/a/kmod4j_wc.ko", List.of(), List.of(), "alias=kmod4j:a*", "alias=kmod4j:exact",
+                "alias=kmod4j:[!xy]1");
+        assumeTrue(fx.depmod(), "depmod failed");
+        IndexFile index = IndexFile.open(fx.moduleDir().resolve("modules.alias.bin"));
+        assertNotNull(index);
+        int matched = 0;
+        for (String key : new String[] {"kmod4j:a", "kmod4j:abc", "kmod4j:ab", "kmod4j:xyz", "kmod4j:xz",
+                                        "kmod4j:x1", "kmod4j:y1", "kmod4j:z1", "kmod4j:exact", "kmod4j:exac",
+                                        "kmod4j:", "kmod4j:v1d", "kmod4j:v1dx", "kmod4j:v2d", "kmod4j_wa", "other"}) {
+            Process p = new ProcessBuilder("/usr/sbin/modprobe", "-R", "-C", "/dev/null", "-d", tmp.toString(), key)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> kmod = new String(p.getInputStream().readAllBytes()).lines().toList();
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            if (key.equals("kmod4j_wa")) {
+                assertEquals(List.of("kmod4j_wa"), kmod); // a module name: found in modules.dep first
+                assertEquals(List.of(), index.searchWild(key));
+                continue;
+            }
+            assertEquals(kmod, index.searchWild(key), key);
+            matched += kmod.size();
+        }
+        assertTrue(matched >= 12, "matched " + matched);
     }
 }

@@ -13,9 +13,13 @@ import java.util.regex.Pattern;
 
 /**
  * Debian's kmod 30 binaries, run against a {@link Fixture} as root inside a private mount namespace: a tmpfs over
- * {@code /proc} holding a copy of the fixture's {@code proc/}, and bind mounts of the fixture's {@code sys/module} and
- * {@code lib/modules} over the real ones. {@code delete_module()} is replaced through LD_PRELOAD by a fake that logs
- * {@code NAME 0xFLAGS} and fails with ENOSYS (compiled with gcc on first use); without gcc, the real syscall is used,
+ * {@code /proc} holding a copy of the fixture's {@code proc/} (copied back into the fixture after the run), bind
+ * mounts of the fixture's {@code sys/module} and {@code lib/modules} over the real ones, and the fixture's
+ * configuration directories ({@code etc/modprobe.d}, {@code run/modprobe.d}, {@code usr/local/lib/modprobe.d},
+ * {@code lib/modprobe.d}) over the real ones, or empty ones where the fixture has none. {@code delete_module()} is
+ * replaced through LD_PRELOAD by a fake (compiled with gcc on first use) that logs {@code NAME 0xFLAGS} and either
+ * fails with ENOSYS or, in emulate mode, applies the kernel's rules to the fixture and removes the module from it as
+ * the kernel would (src/test/resources/org/kmod4j/tools/fake_delete_module.c); without gcc, the real syscall is used,
  * which this is only allowed to do on a kernel without module support (ENOSYS for every name).
  */
 final class KmodPeer {
@@ -95,25 +99,51 @@ final class KmodPeer {
         return r.status == 0 && Files.isRegularFile(lib) ? lib : null;
     }
 
-    private static final String SCRIPT = String.join(" && ",
-            "fx=$1", "cwd=$2", "shift 2",
+    private static final String SCRIPT = String.join("\n",
+            "set -e",
+            "fx=$1; cwd=$2; shift 2",
+            // A configuration directory: the fixture's, else an empty one over the host's. PARENT is covered with a
+            // tmpfs when the directory does not exist on the host (kmod would not find it otherwise).
+            "cfg() { if [ -d \"$fx$1\" ]; then [ -d \"$1\" ] || { mount -t tmpfs none \"$2\"; mkdir -p \"$1\"; };"
+                    + " mount --bind \"$fx$1\" \"$1\"; elif [ -d \"$1\" ]; then mount -t tmpfs none \"$1\"; fi; }",
             "mount -t tmpfs none /proc",
             "cp -a \"$fx/proc/.\" /proc/",
             "mount --bind \"$fx/sys/module\" /sys/module",
-            "{ if [ -d \"$fx/lib/modules\" ]; then mount --bind \"$fx/lib/modules\" /lib/modules; "
-                    + "else mount -t tmpfs none /lib/modules; fi; }",
+            "if [ -d \"$fx/lib/modules\" ]; then mount --bind \"$fx/lib/modules\" /lib/modules; "
+                    + "else mount -t tmpfs none /lib/modules; fi",
+            "cfg /etc/modprobe.d /etc/modprobe.d",
+            "cfg /run/modprobe.d /run",
+            "cfg /usr/local/lib/modprobe.d /usr/local/lib",
+            "cfg /lib/modprobe.d /lib/modprobe.d",
             "cd \"$cwd\"",
-            "{ if [ -n \"$PEER_PRELOAD\" ]; then export LD_PRELOAD=\"$PEER_PRELOAD\"; fi; }",
-            "exec \"$@\"");
+            "if [ -n \"$PEER_PRELOAD\" ]; then export LD_PRELOAD=\"$PEER_PRELOAD\"; fi",
+            "set +e",
+            "\"$@\"",
+            "rc=$?",
+            "unset LD_PRELOAD",
+            "cp -a /proc/. \"$fx/proc/\" 2>/dev/null",
+            "exit $rc");
 
-    /** Runs {@code PROG ARGS} (found in /usr/sbin) against the fixture, from {@code cwd}. */
+    /** Runs {@code PROG ARGS} (found in /usr/sbin) against the fixture, from {@code cwd}; the fake answers ENOSYS. */
     static Run run(Fixture fixture, Path cwd, String prog, List<String> args) throws IOException {
+        return run(fixture, cwd, prog, args, false, Map.of());
+    }
+
+    /**
+     * Runs {@code PROG ARGS} against the fixture, from {@code cwd}, with {@code env} added to the environment. With
+     * {@code emulate} the fake applies the kernel's rules and edits the fixture; otherwise it answers ENOSYS.
+     */
+    static Run run(Fixture fixture, Path cwd, String prog, List<String> args, boolean emulate, Map<String, String> env)
+            throws IOException {
         Path log = Files.createTempFile(WORK, "calls", ".log");
         List<String> command = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", SCRIPT,
                 "sh", fixture.root.toString(), cwd.toString(), prog));
         command.addAll(args);
-        Result r = exec(command, Map.of("PEER_PRELOAD", preload == null ? "" : preload.toString(),
-                "KMOD4J_DELETE_LOG", log.toString()));
+        Map<String, String> e = new java.util.HashMap<>(env);
+        e.put("PEER_PRELOAD", preload == null ? "" : preload.toString());
+        e.put("KMOD4J_DELETE_LOG", log.toString());
+        e.put("KMOD4J_DELETE_MODE", emulate ? "emulate" : "enosys");
+        Result r = exec(command, e);
         List<String> calls = Files.readAllLines(log);
         Files.delete(log);
         return new Run(r.out, normalize(r.err), r.status, calls);
@@ -166,6 +196,7 @@ final class KmodPeer {
         Map<String, String> e = pb.environment();
         e.remove("KMOD_LOG");
         e.remove("POSIXLY_CORRECT");
+        e.remove("MODPROBE_OPTIONS");
         e.remove("LD_PRELOAD");
         e.put("LC_ALL", "C");
         e.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");

@@ -1,0 +1,219 @@
+package org.kmod4j.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kmod4j.cli.Main;
+
+/**
+ * kmod4j's modprobe where no kmod peer is needed: on simulated kernels ({@code --sim}), its JSON report, bad input,
+ * the {@code -w} progress line, and the small parsers ({@code -w} values, {@code MODPROBE_OPTIONS}).
+ */
+class ModprobeTest {
+    @TempDir
+    Path tmp;
+
+    record Run(String out, String err, int status) {
+    }
+
+    private static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(out.toString(), err.toString(), status);
+    }
+
+    private static final String STACK = """
+            module kmod4j_core size=16384 exports=kmod4j_core_sym init exit device=/dev/kmod4j_core
+            module kmod4j_mid size=12288 uses=kmod4j_core_sym exports=kmod4j_mid_sym init exit
+            module kmod4j_top size=12288 uses=kmod4j_mid_sym init exit
+            module kmod4j_noexit size=8192 init
+            module kmod4j_spare size=8192 init exit
+            builtin kmod4j_builtin
+            load kmod4j_core
+            load kmod4j_mid
+            load kmod4j_top
+            load kmod4j_noexit
+            """;
+
+    private String scenario(String text) throws IOException {
+        Path file = tmp.resolve("s" + System.nanoTime() + ".scn");
+        Files.writeString(file, text);
+        return file.toString();
+    }
+
+    // ---- simulated kernels -------------------------------------------------------------------------------------
+
+    @Test
+    void simulatedKernelIndexFollowsTheScenariosSymbols() throws IOException {
+        String sim = scenario(STACK);
+        assertEquals(new Run("rmmod kmod4j_top\nrmmod kmod4j_mid\nrmmod kmod4j_core\n", "", 0),
+                cli("modprobe", "--sim", sim, "-r", "-v", "kmod4j-top"));
+        assertEquals(new Run("", "modprobe: FATAL: Module kmod4j_core is in use.\n", 1),
+                cli("modprobe", "--sim", sim, "-r", "kmod4j_core"));
+        assertEquals(new Run("", "modprobe: FATAL: Module kmod4j_builtin is builtin.\n", 1),
+                cli("modprobe", "--sim", sim, "-r", "kmod4j_builtin"));
+        assertEquals(new Run("", "modprobe: FATAL: Module kmod4j_nosuch not found.\n", 1),
+                cli("modprobe", "--sim", sim, "-r", "kmod4j_nosuch", "kmod4j_top"));
+        assertEquals(new Run("", "modprobe: ERROR: could not remove 'kmod4j_noexit': Device or resource busy\n", 1),
+                cli("modprobe", "--sim", sim, "-r", "kmod4j_noexit"));
+        // declared but not loaded: nothing to do
+        assertEquals(new Run("", "", 0), cli("modprobe", "--sim", sim, "-r", "-v", "kmod4j_spare"));
+    }
+
+    @Test
+    void waitOnASimulatedKernelUsesItsClock() throws IOException {
+        String sim = scenario(STACK.replace("load kmod4j_top\n", "load kmod4j_top\nopen 0 /dev/kmod4j_core\n"));
+        long t0 = System.nanoTime();
+        Run r = cli("modprobe", "--sim", sim, "-r", "-v", "-w", "60000", "kmod4j_top", "kmod4j_core");
+        // top and mid go; core is pinned by the open device: the minute passes on the simulator's clock, then the
+        // timeout is an error (chosen policy).
+        assertEquals(new Run("rmmod kmod4j_top\nrmmod kmod4j_mid\nrmmod kmod4j_core\n",
+                "modprobe: ERROR: could not remove 'kmod4j_core': Resource temporarily unavailable\n", 1), r);
+        assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "waited in real time");
+    }
+
+    @Test
+    void jsonReportsArgumentsAndEveryModuleVisited() throws IOException {
+        String sim = scenario(STACK);
+        Run r = cli("modprobe", "--sim", sim, "--json", "-r", "-a", "kmod4j_top", "kmod4j_nosuch", "kmod4j_noexit");
+        assertEquals(1, r.status());
+        assertEquals("modprobe: WARNING: Module kmod4j_nosuch not found.\n"
+                + "modprobe: ERROR: could not remove 'kmod4j_noexit': Device or resource busy\n", r.err());
+        assertEquals("{\"tool\":\"modprobe\",\"schema\":1,\"exit_status\":1,\"dry_run\":false,"
+                + "\"module_directory\":\"/lib/modules/6.1.192\",\"config_files\":[],\"arguments\":["
+                + "{\"argument\":\"kmod4j_top\",\"modules\":[\"kmod4j_top\"],\"outcome\":\"ok\"},"
+                + "{\"argument\":\"kmod4j_nosuch\",\"modules\":[],\"outcome\":\"not-found\"},"
+                + "{\"argument\":\"kmod4j_noexit\",\"modules\":[\"kmod4j_noexit\"],\"outcome\":\"failed\"}],"
+                + "\"events\":["
+                + "{\"module\":\"kmod4j_top\",\"role\":\"argument\",\"outcome\":\"removed\","
+                + "\"syscall\":{\"name\":\"kmod4j_top\",\"flags\":2048,\"result\":\"OK\"}},"
+                + "{\"module\":\"kmod4j_mid\",\"role\":\"dependency\",\"outcome\":\"removed\","
+                + "\"syscall\":{\"name\":\"kmod4j_mid\",\"flags\":2048,\"result\":\"OK\"}},"
+                + "{\"module\":\"kmod4j_core\",\"role\":\"dependency\",\"outcome\":\"removed\","
+                + "\"syscall\":{\"name\":\"kmod4j_core\",\"flags\":2048,\"result\":\"OK\"}},"
+                + "{\"module\":\"kmod4j_noexit\",\"role\":\"argument\",\"outcome\":\"remove-failed\","
+                + "\"syscall\":{\"name\":\"kmod4j_noexit\",\"flags\":2048,\"result\":\"EBUSY\"}}]}\n", r.out());
+
+        Run dry = cli("modprobe", "--sim", sim, "--json", "-r", "-n", "kmod4j_top", "kmod4j_spare", "kmod4j_builtin",
+                "kmod4j_top");
+        assertEquals(1, dry.status());
+        assertEquals("{\"tool\":\"modprobe\",\"schema\":1,\"exit_status\":1,\"dry_run\":true,"
+                + "\"module_directory\":\"/lib/modules/6.1.192\",\"config_files\":[],\"arguments\":["
+                + "{\"argument\":\"kmod4j_top\",\"modules\":[\"kmod4j_top\"],\"outcome\":\"ok\"},"
+                + "{\"argument\":\"kmod4j_spare\",\"modules\":[\"kmod4j_spare\"],\"outcome\":\"ok\"},"
+                + "{\"argument\":\"kmod4j_builtin\",\"modules\":[\"kmod4j_builtin\"],\"outcome\":\"failed\"},"
+                + "{\"argument\":\"kmod4j_top\",\"modules\":[],\"outcome\":\"not-processed\"}],"
+                + "\"events\":["
+                + "{\"module\":\"kmod4j_top\",\"role\":\"argument\",\"outcome\":\"would-remove\"},"
+                + "{\"module\":\"kmod4j_spare\",\"role\":\"argument\",\"outcome\":\"not-loaded\"},"
+                + "{\"module\":\"kmod4j_builtin\",\"role\":\"argument\",\"outcome\":\"builtin\"}]}\n", dry.out());
+    }
+
+    @Test
+    void badInputGetsAMessageAndStatus1AndChangesNothing() throws IOException {
+        Fixture fx = new Fixture(tmp.resolve("root"));
+        fx.loaded("kmod4j_a", 16384, 0);
+        String before = fx.read("proc/modules");
+        assertEquals(new Run("", "modprobe: ERROR: --root " + tmp.resolve("nope") + ": not a directory.\n", 1),
+                cli("modprobe", "-r", "--root", tmp.resolve("nope").toString(), "kmod4j_a"));
+        assertEquals(new Run("", "modprobe: ERROR: --root and --sim cannot be used together.\n", 1),
+                cli("modprobe", "-r", "--root", fx.root.toString(), "--sim", "x", "kmod4j_a"));
+        assertEquals(new Run("", "modprobe: ERROR: --syscall real: expected emulate or enosys.\n", 1),
+                cli("modprobe", "-r", "--root", fx.root.toString(), "--syscall", "real", "kmod4j_a"));
+        assertEquals(new Run("", "modprobe: ERROR: --sim " + tmp.resolve("none.scn")
+                + ": No such file or directory\n", 1), cli("modprobe", "-r", "--sim", tmp.resolve("none.scn")
+                .toString(), "kmod4j_a"));
+        assertEquals(new Run("", "modprobe: option '--root' requires an argument\n", 1), cli("modprobe", "--root"));
+        assertEquals(new Run("", "modprobe: ERROR: unexpected wait value '-'.\n", 1),
+                cli("modprobe", "-r", "--root", fx.root.toString(), "-w", "-", "kmod4j_a"));
+        // The fixture has no module index: every name is unknown.
+        assertEquals(new Run("", "modprobe: FATAL: Module kmod4j_a not found.\n", 1),
+                cli("modprobe", "-r", "--root", fx.root.toString(), "kmod4j_a"));
+        assertEquals(new Run("", "modprobe: ERROR: kmod4j: modprobe only removes modules (-r); loading is not "
+                + "supported.\n", 1), cli("modprobe", "--root", fx.root.toString(), "kmod4j_a"));
+        assertEquals(new Run("", "modprobe: ERROR: kmod4j: modprobe only removes modules (-r); --show-exports is not "
+                + "supported.\n", 1), cli("modprobe", "-r", "--show-exports", "x.ko"));
+        assertEquals(before, fx.read("proc/modules"));
+        assertTrue(Files.isDirectory(fx.root.resolve("sys/module/kmod4j_a")));
+    }
+
+    @Test
+    void picocliRegistersModprobeAndLeavesItsArgumentsAlone() throws IOException {
+        Run help = cli("--help");
+        assertTrue(help.out().contains("modprobe"), help.out());
+        String sim = scenario(STACK);
+        // "--" ends the options: "-v" is a module name here.
+        assertEquals(new Run("", "modprobe: FATAL: Module -v not found.\n", 1),
+                cli("modprobe", "--sim", sim, "-r", "--", "-v"));
+    }
+
+    // ---- -w --------------------------------------------------------------------------------------------------------
+
+    @Test
+    void waitProgressIsDrawnOnATerminalOnlyAndErasedAtTheEnd() throws InterruptedException {
+        StringWriter tty = new StringWriter();
+        Modprobe.WaitProgress p = Modprobe.WaitProgress.start(true, new PrintWriter(tty), "modprobe", "kmod4j_x", 5000);
+        Thread.sleep(700);
+        p.stop();
+        String s = tty.toString();
+        assertTrue(s.startsWith("\rmodprobe: waiting for kmod4j_x to be unused: 0."), s);
+        assertTrue(s.contains(" s of 5.0 s\u001b[K"), s);
+        assertTrue(s.endsWith("\r\u001b[K"), s);
+
+        StringWriter file = new StringWriter();
+        Modprobe.WaitProgress q = Modprobe.WaitProgress.start(false, new PrintWriter(file), "modprobe", "kmod4j_x",
+                5000);
+        Thread.sleep(300);
+        q.stop();
+        assertEquals("", file.toString());
+    }
+
+    @Test
+    void waitValuesAreReadAsStrtoulDoes() {
+        assertEquals(300L, Modprobe.parseWait("300"));
+        assertEquals(16L, Modprobe.parseWait("0x10"));
+        assertEquals(8L, Modprobe.parseWait("010"));
+        assertEquals(5L, Modprobe.parseWait(" +5"));
+        assertEquals(0L, Modprobe.parseWait("0"));
+        assertEquals(Long.MAX_VALUE, Modprobe.parseWait("-1"));
+        assertEquals(Long.MAX_VALUE, Modprobe.parseWait("99999999999999999999999"));
+        for (String bad : new String[] {"", "abc", "12ms", "5 ", "0x", "08", "-", " "}) {
+            assertNull(Modprobe.parseWait(bad), bad);
+        }
+    }
+
+    @Test
+    void modprobeOptionsAreSplitAtEachSpaceWithKmodsQuoting() {
+        assertEquals(List.of(), Modprobe.optionsFromEnv(null));
+        assertEquals(List.of("-v", "-q"), Modprobe.optionsFromEnv("-v -q"));
+        assertEquals(List.of("-v", "", "-q"), Modprobe.optionsFromEnv("-v  -q"));
+        assertEquals(List.of("", "-v"), Modprobe.optionsFromEnv(" -v"));
+        assertEquals(List.of("-v"), Modprobe.optionsFromEnv("-v "));
+        // A word that starts with a quote ends at the closing quote, so the space after it makes an empty word (as in
+        // kmod 30: MODPROBE_OPTIONS="'-n' -v" modprobe -r x says "Module  not found.").
+        assertEquals(List.of("-C", "/a b/c.conf", "", "-v"), Modprobe.optionsFromEnv("-C '/a b/c.conf' -v"));
+        assertEquals(List.of("--config=/a b.conf"), Modprobe.optionsFromEnv("--config=\"/a b.conf\""));
+        assertEquals(List.of("x", "y"), Modprobe.optionsFromEnv("\"x\"y"));
+        assertEquals(List.of("'unterminated x"), Modprobe.optionsFromEnv("'unterminated x"));
+    }
+
+    @Test
+    void environmentIsCopied() {
+        java.util.HashMap<String, String> vars = new java.util.HashMap<>(Map.of("A", "1"));
+        Modprobe.Environment env = new Modprobe.Environment(vars, false);
+        vars.put("B", "2");
+        assertFalse(env.variables().containsKey("B"));
+    }
+}
