@@ -6,7 +6,12 @@ import picocli.CommandLine.Command;
 /** {@code kmod4j}: the umbrella command. */
 @Command(name = "kmod4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Linux kernel-module unloading: a kernel-exact simulator and kmod-compatible tools.",
-        subcommands = {SimCommand.class, LsmodCommand.class, RmmodCommand.class, ModprobeCommand.class,
-                GenerateCompletion.class})
+        subcommands = {SimCommand.class, GenerateCompletion.class},
+        footerHeading = "%nkmod-compatible tools (also by program name, through a symlink to the launcher):%n",
+        footer = {"  lsmod      Show the loaded modules (kmod 30's lsmod)",
+                "  rmmod      Remove modules (kmod 30's rmmod)",
+                "  modprobe   Remove modules with their unused dependencies (kmod 30's modprobe -r)",
+                "Each takes kmod's options plus --root DIR, --sim FILE and --json: see 'kmod4j rmmod --help' and "
+                        + "docs/tools.md."})
 final class Kmod4jCommand {
 }
