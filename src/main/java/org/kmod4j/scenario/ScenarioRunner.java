@@ -233,7 +233,14 @@ public final class ScenarioRunner {
                 }
                 file = new OpenFile(null);
             }
-            keep(slot, file);
+            OpenFile previous;
+            synchronized (slots) {
+                previous = slots.put(slot, file);
+            }
+            if (previous != null) {
+                // dup2 semantics: the slot's old descriptor is closed.
+                closeFile(previous);
+            }
             result(c, "OK");
         }
 
@@ -284,17 +291,6 @@ public final class ScenarioRunner {
                 r.names().forEach(n -> record.append(' ').append(n));
             }
             emit(record.append('\n').toString());
-        }
-
-        private void keep(int slot, OpenFile file) {
-            OpenFile previous;
-            synchronized (slots) {
-                previous = slots.put(slot, file);
-            }
-            if (previous != null) {
-                // dup2 semantics: the slot's old descriptor is closed.
-                closeFile(previous);
-            }
         }
 
         private void close(Command c) {

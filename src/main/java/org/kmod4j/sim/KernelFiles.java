@@ -189,29 +189,30 @@ final class KernelFiles {
     private Node sysModule(String[] parts) {
         kernel.moduleMutex.lock();
         try {
-            if (parts.length == 0) {
-                List<String> names = new ArrayList<>(kernel.builtins().keySet());
-                for (KernelModule mod : kernel.moduleList()) {
-                    if (hasSysfsDir(mod)) {
-                        names.add(mod.name);
-                    }
+            if (parts.length > 0) {
+                return moduleDirectory(parts);
+            }
+            List<String> names = new ArrayList<>(kernel.builtins().keySet());
+            for (KernelModule mod : kernel.moduleList()) {
+                // mod_sysfs_setup() runs once the module is COMING; free_module() tears it down first thing.
+                if (mod.state != ModuleState.UNFORMED) {
+                    names.add(mod.name);
                 }
-                return new Dir(Kernfs.readdirOrder(names));
             }
-            KernelModule mod = kernel.findModule(parts[0]);
-            if (mod != null && hasSysfsDir(mod)) {
-                return moduleNode(mod, parts);
-            }
-            BuiltinModule builtin = kernel.builtins().get(parts[0]);
-            return builtin == null ? null : builtinNode(builtin, parts);
+            return new Dir(Kernfs.readdirOrder(names));
         } finally {
             kernel.moduleMutex.unlock();
         }
     }
 
-    /** {@code mod_sysfs_setup()} runs once the module is COMING; {@code free_module()} tears it down first thing. */
-    private static boolean hasSysfsDir(KernelModule mod) {
-        return mod.state != ModuleState.UNFORMED;
+    /** {@code /sys/module/NAME/...} of a module past UNFORMED, or of a built-in. Mutex held. */
+    private Node moduleDirectory(String[] parts) {
+        KernelModule mod = kernel.findModule(parts[0]);
+        if (mod != null) {
+            return moduleNode(mod, parts);
+        }
+        BuiltinModule builtin = kernel.builtins().get(parts[0]);
+        return builtin == null ? null : builtinNode(builtin, parts);
     }
 
     private Node moduleNode(KernelModule mod, String[] parts) {
@@ -249,19 +250,12 @@ final class KernelFiles {
             if (!users.contains(parts[2])) {
                 return null;
             }
-            String[] rest = new String[parts.length - 2];
-            System.arraycopy(parts, 2, rest, 0, rest.length);
-            return sysModuleUnlocked(rest);
+            return moduleDirectory(java.util.Arrays.copyOfRange(parts, 2, parts.length));
         }
         if (attr.equals("parameters") && attrs.containsKey("parameters")) {
             return parameterNode(mod.parameterValues, parts);
         }
         return parts.length == 2 ? attrs.get(attr) : null;
-    }
-
-    private Node sysModuleUnlocked(String[] parts) {
-        KernelModule mod = kernel.findModule(parts[0]);
-        return mod != null && hasSysfsDir(mod) ? moduleNode(mod, parts) : null;
     }
 
     private static Node parameterNode(Map<String, String> values, String[] parts) {
