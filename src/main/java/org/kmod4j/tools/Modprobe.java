@@ -31,13 +31,8 @@ import org.kmod4j.tools.Getopt.LongOption;
  * and the query modes are refused with a message.
  */
 public final class Modprobe {
-    private static final int OPT_ROOT = 0x1000;
-    private static final int OPT_SIM = 0x1001;
-    private static final int OPT_SYSCALL = 0x1002;
-    private static final int OPT_JSON = 0x1003;
-
     /** kmod 30's {@code cmdopts}, in its order (getopt's abbreviation and ambiguity rules depend on it), then kmod4j's. */
-    private static final List<LongOption> LONG_OPTIONS = List.of(
+    private static final List<LongOption> LONG_OPTIONS = Target.withKmod4jOptions(List.of(
             new LongOption("all", HasArg.NO, 'a', false),
             new LongOption("remove", HasArg.NO, 'r', false),
             new LongOption("remove-dependencies", HasArg.NO, 5, false),
@@ -66,11 +61,7 @@ public final class Modprobe {
             new LongOption("quiet", HasArg.NO, 'q', false),
             new LongOption("verbose", HasArg.NO, 'v', false),
             new LongOption("version", HasArg.NO, 'V', false),
-            new LongOption("help", HasArg.NO, 'h', false),
-            new LongOption("root", HasArg.REQUIRED, OPT_ROOT, true),
-            new LongOption("sim", HasArg.REQUIRED, OPT_SIM, true),
-            new LongOption("syscall", HasArg.REQUIRED, OPT_SYSCALL, true),
-            new LongOption("json", HasArg.NO, OPT_JSON, true));
+            new LongOption("help", HasArg.NO, 'h', false)));
 
     private static final String SHORT_OPTIONS = "arw:RibfDcnC:d:S:sqvVh";
 
@@ -347,10 +338,7 @@ public final class Modprobe {
             List<String> configPaths = new ArrayList<>();
             String root = null;
             String kversion = null;
-            String targetRoot = null;
-            String sim = null;
-            String syscall = null;
-            boolean json = false;
+            Target.CommandLineOptions kmod4j = new Target.CommandLineOptions();
             Getopt getopt = new Getopt(prog, argv, SHORT_OPTIONS, LONG_OPTIONS, io.err());
             Getopt.Opt o;
             while ((o = getopt.next()) != null) {
@@ -410,12 +398,10 @@ public final class Modprobe {
                         io.out().print(help(prog));
                         return 0;
                     }
-                    case OPT_ROOT -> targetRoot = o.arg();
-                    case OPT_SIM -> sim = o.arg();
-                    case OPT_SYSCALL -> syscall = o.arg();
-                    case OPT_JSON -> json = true;
                     default -> {
-                        return 1;
+                        if (!kmod4j.take(o)) {
+                            return 1;
+                        }
                     }
                 }
             }
@@ -424,13 +410,13 @@ public final class Modprobe {
             int status;
             try {
                 status = start(operands, doRemove, unsupported, configPaths, root, kversion,
-                        new Target.Options(targetRoot, sim, syscall));
+                        kmod4j.target());
             } catch (ToolLog.FatalExit e) {
                 status = 1;
             } finally {
                 log.close();
             }
-            if (json) {
+            if (kmod4j.json()) {
                 Map<String, Object> doc = new LinkedHashMap<>();
                 doc.put("tool", "modprobe");
                 doc.put("schema", 1);

@@ -23,21 +23,12 @@ import org.kmod4j.tools.Getopt.LongOption;
  * {@code Module X is being unloaded} instead of a silent failure.
  */
 public final class Rmmod {
-    private static final int OPT_ROOT = 0x1000;
-    private static final int OPT_SIM = 0x1001;
-    private static final int OPT_SYSCALL = 0x1002;
-    private static final int OPT_JSON = 0x1003;
-
-    private static final List<LongOption> LONG_OPTIONS = List.of(
+    private static final List<LongOption> LONG_OPTIONS = Target.withKmod4jOptions(List.of(
             new LongOption("force", HasArg.NO, 'f', false),
             new LongOption("syslog", HasArg.NO, 's', false),
             new LongOption("verbose", HasArg.NO, 'v', false),
             new LongOption("version", HasArg.NO, 'V', false),
-            new LongOption("help", HasArg.NO, 'h', false),
-            new LongOption("root", HasArg.REQUIRED, OPT_ROOT, true),
-            new LongOption("sim", HasArg.REQUIRED, OPT_SIM, true),
-            new LongOption("syscall", HasArg.REQUIRED, OPT_SYSCALL, true),
-            new LongOption("json", HasArg.NO, OPT_JSON, true));
+            new LongOption("help", HasArg.NO, 'h', false)));
 
     /** kmod 30's "fsvVwh" without the dead {@code w} (chosen policy, as kmod 34). */
     private static final String SHORT_OPTIONS = "fsvVh";
@@ -92,10 +83,7 @@ public final class Rmmod {
             int flags = 0;
             boolean useSyslog = false;
             int verbose = KmodLog.LOG_ERR;
-            String root = null;
-            String sim = null;
-            String syscall = null;
-            boolean json = false;
+            Target.CommandLineOptions kmod4j = new Target.CommandLineOptions();
             Getopt getopt = new Getopt(prog, args, SHORT_OPTIONS, LONG_OPTIONS, io.err());
             Getopt.Opt o;
             while ((o = getopt.next()) != null) {
@@ -111,19 +99,17 @@ public final class Rmmod {
                         io.out().print(VERSION_TEXT);
                         return 0;
                     }
-                    case OPT_ROOT -> root = o.arg();
-                    case OPT_SIM -> sim = o.arg();
-                    case OPT_SYSCALL -> syscall = o.arg();
-                    case OPT_JSON -> json = true;
                     default -> {
-                        return 1;
+                        if (!kmod4j.take(o)) {
+                            return 1;
+                        }
                     }
                 }
             }
             log.open(useSyslog ? io.syslog() : null);
             try {
-                int status = removeAll(getopt.operands(), flags, verbose, new Target.Options(root, sim, syscall));
-                if (json) {
+                int status = removeAll(getopt.operands(), flags, verbose, kmod4j.target());
+                if (kmod4j.json()) {
                     Map<String, Object> doc = new LinkedHashMap<>();
                     doc.put("tool", "rmmod");
                     doc.put("schema", 1);

@@ -74,6 +74,58 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
         public static final Options HOST = new Options(null, null, null);
     }
 
+    private static final int OPT_ROOT = 0x1000;
+    private static final int OPT_SIM = 0x1001;
+    private static final int OPT_SYSCALL = 0x1002;
+    private static final int OPT_JSON = 0x1003;
+
+    /**
+     * kmod4j's own long options, which rmmod and modprobe take besides kmod's: {@code --root DIR}, {@code --sim FILE},
+     * {@code --syscall MODE}, {@code --json}. Never abbreviated, so they cannot shadow an abbreviation of kmod's.
+     */
+    static final List<Getopt.LongOption> LONG_OPTIONS = List.of(
+            new Getopt.LongOption("root", Getopt.HasArg.REQUIRED, OPT_ROOT, true),
+            new Getopt.LongOption("sim", Getopt.HasArg.REQUIRED, OPT_SIM, true),
+            new Getopt.LongOption("syscall", Getopt.HasArg.REQUIRED, OPT_SYSCALL, true),
+            new Getopt.LongOption("json", Getopt.HasArg.NO, OPT_JSON, true));
+
+    /** A tool's long options: kmod's, then kmod4j's own. */
+    static List<Getopt.LongOption> withKmod4jOptions(List<Getopt.LongOption> kmodOptions) {
+        List<Getopt.LongOption> all = new java.util.ArrayList<>(kmodOptions);
+        all.addAll(LONG_OPTIONS);
+        return List.copyOf(all);
+    }
+
+    /** Collects kmod4j's own options while a tool reads its command line. */
+    static final class CommandLineOptions {
+        private String root;
+        private String sim;
+        private String syscall;
+        private boolean json;
+
+        /** Takes one option getopt returned; false when it is not one of kmod4j's. */
+        boolean take(Getopt.Opt o) {
+            switch (o.val()) {
+                case OPT_ROOT -> root = o.arg();
+                case OPT_SIM -> sim = o.arg();
+                case OPT_SYSCALL -> syscall = o.arg();
+                case OPT_JSON -> json = true;
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        Options target() {
+            return new Options(root, sim, syscall);
+        }
+
+        boolean json() {
+            return json;
+        }
+    }
+
     /** Opens a target; tests substitute their own (to record syscalls, say). */
     @FunctionalInterface
     public interface Factory {
