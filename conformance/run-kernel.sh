@@ -52,19 +52,9 @@ done
 BUILD="${KMOD4J_BUILD:-$CONF/build}"
 T0=$(date +%s.%N)
 
-log() { printf '%s\n' "$*" >&2; }
+. "$CONF/lib.sh"
 
 # ------------------------------------------------------------ prerequisites
-pick_kver() {
-	local v best=""
-	for v in /boot/vmlinuz-*; do
-		[ -e "$v" ] || continue
-		v="${v#/boot/vmlinuz-}"
-		[ -d "/usr/src/linux-headers-$v" ] || continue
-		best="$v"
-	done
-	printf '%s' "$best"
-}
 
 need_install() {
 	command -v qemu-system-x86_64 >/dev/null || return 0

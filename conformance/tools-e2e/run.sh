@@ -49,18 +49,8 @@ INITRD="$BUILD/initrd.img"
 RUNS="$BUILD/runs"
 T0=$(date +%s)
 
-log() { printf '%s\n' "$*" >&2; }
+. "$CONF/lib.sh"
 
-pick_kver() {
-	local v best=""
-	for v in /boot/vmlinuz-*; do
-		[ -e "$v" ] || continue
-		v="${v#/boot/vmlinuz-}"
-		[ -d "/usr/src/linux-headers-$v" ] || continue
-		best="$v"
-	done
-	printf '%s' "$best"
-}
 
 # The list of cases, in order, from cases.sh (lines `e2e_case NAME COMMAND...`).
 all_cases() {
