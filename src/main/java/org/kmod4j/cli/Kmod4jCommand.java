@@ -1,12 +1,11 @@
 package org.kmod4j.cli;
 
-import picocli.AutoComplete.GenerateCompletion;
 import picocli.CommandLine.Command;
 
 /** {@code kmod4j}: the umbrella command. */
 @Command(name = "kmod4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Linux kernel-module unloading: a kernel-exact simulator and kmod-compatible tools.",
-        subcommands = {SimCommand.class, GenerateCompletion.class},
+        subcommands = {SimCommand.class, CompletionCommand.class},
         footerHeading = "%nkmod-compatible tools (also by program name, through a symlink to the launcher):%n",
         footer = {"  lsmod      Show the loaded modules (kmod 30's lsmod)",
                 "  rmmod      Remove modules (kmod 30's rmmod)",

@@ -55,4 +55,27 @@ class HelpAndCompletionTest {
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("Unmatched argument") && r[2].contains("frobnicate"), r[2]);
     }
+
+    @Test
+    void completionOfRmmodAndModprobeOffersTheLoadedModules() throws Exception {
+        java.nio.file.Path script = java.nio.file.Files.createTempFile("kmod4j-completion", ".bash");
+        java.nio.file.Path procModules = java.nio.file.Files.createTempFile("modules", "");
+        try {
+            java.nio.file.Files.writeString(script, run("generate-completion")[1]
+                    .replace("/proc/modules", procModules.toString()));
+            java.nio.file.Files.writeString(procModules,
+                    "snd_pcm 172032 0 - Live 0x0\nsnd 135168 1 snd_pcm, Live 0x0\nsoundcore 16384 1 snd, Live 0x0\n");
+            String bash = "source " + script + "; "
+                    + "COMP_WORDS=(rmmod sn); COMP_CWORD=1; _kmod4j_loaded_modules; echo \"${COMPREPLY[*]}\"; "
+                    + "COMP_WORDS=(kmod4j modprobe -r so); COMP_CWORD=3; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                    + "complete -p rmmod";
+            Process p = new ProcessBuilder("bash", "-c", bash).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), out);
+            assertEquals("snd_pcm snd\nsoundcore\ncomplete -o default -F _kmod4j_loaded_modules rmmod\n", out);
+        } finally {
+            java.nio.file.Files.deleteIfExists(script);
+            java.nio.file.Files.deleteIfExists(procModules);
+        }
+    }
 }
