@@ -2,7 +2,6 @@ package org.kmod4j.host;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -14,35 +13,24 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.kmod4j.api.Errno;
-import org.kmod4j.api.ModuleName;
-import org.kmod4j.api.RemoveFlag;
+import org.kmod4j.api.LoadedModule;
 import org.kmod4j.api.SyscallResult;
-import org.kmod4j.api.Taint;
 import org.kmod4j.api.UserString;
+import org.kmod4j.api.ViewException;
+import org.kmod4j.sim.KernelConfig;
+import org.kmod4j.sim.SimulatedKernel;
 
 /**
- * A fake {@code delete_module} for fixture trees: it applies a modern kernel's checks (kernel.md §1.1, §1.4) to the
- * fixture's {@code proc/modules} and, when the module may go, removes it the way {@code free_module()} does, so that a
- * run of several removals sees each one's effect.
+ * A fake {@code delete_module} for fixture trees. The decision is the simulator's: the fixture's
+ * {@code proc/modules}, {@code tainted} and {@code modules_disabled} are restored into a {@link SimulatedKernel}
+ * (Debian 12's 6.1 profile), which answers the call by the kernel's rules. When it unloads the module, the fixture is
+ * changed the way {@code free_module()} changes the real files, so that a run of several removals sees each one's
+ * effect: the module's line and {@code sys/module/NAME} go; every module it used loses it from its users column and
+ * its {@code holders/} directory and loses one reference (refcount column and {@code refcnt} file); the
+ * simulator's taint mask (R after a forced unload) goes to {@code proc/sys/kernel/tainted} when that file exists.
  *
- * <p>The rules, in the kernel's order:
- * <ol>
- *   <li>{@code proc/sys/kernel/modules_disabled} containing {@code 1} → EPERM (the caller is taken to hold
- *       CAP_SYS_MODULE);</li>
- *   <li>an unmapped name pointer → EFAULT; an empty name or one of 56 bytes or more → ENOENT (the 6.17 rule, also in
- *       the 6.1 stable kernels);</li>
- *   <li>no {@code proc/modules} → ENOSYS (a kernel without module support); no line for the name → ENOENT (exact
- *       comparison, no {@code -}/{@code _} folding);</li>
- *   <li>refcount column {@code -} (a kernel without CONFIG_MODULE_UNLOAD) → ENOSYS;</li>
- *   <li>users other than {@code [permanent]} → EWOULDBLOCK, even with O_TRUNC;</li>
- *   <li>state not {@code Live} → EBUSY, even with O_TRUNC;</li>
- *   <li>{@code [permanent]} → EBUSY unless O_TRUNC and CONFIG_MODULE_FORCE_UNLOAD (then the kernel is tainted R);</li>
- *   <li>refcount above 0 → EWOULDBLOCK unless O_TRUNC and CONFIG_MODULE_FORCE_UNLOAD (tainted R).</li>
- * </ol>
- * On success the module's line and {@code sys/module/NAME} go; every module it used loses it from its users column and
- * its {@code holders/} directory and loses one reference (refcount column and {@code refcnt} file); a forced unload
- * sets bit 3 (8, "R") in {@code proc/sys/kernel/tainted} when that file exists. Unknown flag bits are ignored, as by the
- * kernel.
+ * <p>No {@code proc/modules} is a kernel without module support (ENOSYS); a refcount column {@code -} is one without
+ * CONFIG_MODULE_UNLOAD (ENOSYS, before any other check, as the kernel's {@code sys_ni_syscall}).
  */
 public final class FixtureDeleteModule implements DeleteModuleSyscall {
     private final Path root;
@@ -69,76 +57,56 @@ public final class FixtureDeleteModule implements DeleteModuleSyscall {
     }
 
     private SyscallResult delete(UserString user, int flags) throws IOException {
-        Path disabled = root.resolve("proc/sys/kernel/modules_disabled");
-        if (Files.isRegularFile(disabled) && Files.readString(disabled).strip().equals("1")) {
-            return SyscallResult.failed(Errno.EPERM);
-        }
-        if (user instanceof UserString.Unmapped) {
-            return SyscallResult.failed(Errno.EFAULT);
-        }
-        byte[] bytes = ((UserString.Bytes) user).bytes();
-        int len = 0;
-        while (len < bytes.length && bytes[len] != 0) {
-            len++;
-        }
-        if (len == 0 || len > ModuleName.MAX_LENGTH) {
-            return SyscallResult.failed(Errno.ENOENT);
-        }
-        String name = new String(bytes, 0, len, StandardCharsets.UTF_8);
         Path procModules = root.resolve("proc/modules");
         if (!Files.isRegularFile(procModules)) {
             return SyscallResult.failed(Errno.ENOSYS);
         }
-        List<String> lines = new ArrayList<>(List.of(Files.readString(procModules).split("\n")));
-        lines.removeIf(String::isEmpty);
-        int index = -1;
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).split(" ", 2)[0].equals(name)) {
-                index = i;
-                break;
+        String text = Files.readString(procModules);
+        List<LoadedModule> before;
+        try {
+            before = ProcModules.parse(text, procModules.toString());
+        } catch (ViewException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        long taintedBefore = readLong(root.resolve("proc/sys/kernel/tainted"));
+        SimulatedKernel kernel;
+        try {
+            kernel = SimulatedKernel.builder()
+                    .config(KernelConfig.debian().withForceUnload(forceUnload)
+                            .withModuleUnload(!ProcModules.lacksUnloadInfo(text)))
+                    .restore(before)
+                    .taintedMask(taintedBefore)
+                    .modulesDisabled(readLong(root.resolve("proc/sys/kernel/modules_disabled")) == 1)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(procModules + ": " + e.getMessage(), e);
+        }
+        SyscallResult result = kernel.deleteModule(user, flags);
+        if (result.isOk()) {
+            Set<String> left = new java.util.HashSet<>();
+            kernel.loadedModules().forEach(m -> left.add(m.name().value()));
+            for (LoadedModule m : before) {
+                if (!left.contains(m.name().value())) {
+                    free(m.name().value());
+                }
+            }
+            if (kernel.taintedMask() != taintedBefore) {
+                writeTainted(kernel.taintedMask());
             }
         }
-        if (index < 0) {
-            return SyscallResult.failed(Errno.ENOENT);
+        return result;
+    }
+
+    /** A number in a fixture file, or 0 when the file is missing or holds something else. */
+    private static long readLong(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return 0;
         }
-        String[] f = lines.get(index).split(" ");
-        if (f.length < 5) {
-            throw new IOException("proc/modules line \"" + lines.get(index) + "\" has fewer than 5 fields");
+        try {
+            return Long.parseLong(Files.readString(file).strip());
+        } catch (NumberFormatException e) {
+            return 0;
         }
-        if (f[2].equals("-")) {
-            return SyscallResult.failed(Errno.ENOSYS);
-        }
-        boolean permanent = false;
-        for (String u : users(f[3])) {
-            if (u.equals("[permanent]")) {
-                permanent = true;
-            } else {
-                return SyscallResult.failed(Errno.EWOULDBLOCK);
-            }
-        }
-        if (!f[4].equals("Live")) {
-            return SyscallResult.failed(Errno.EBUSY);
-        }
-        boolean forced = forceUnload && RemoveFlag.FORCE.isSetIn(flags);
-        boolean tainted = false;
-        if (permanent) {
-            if (!forced) {
-                return SyscallResult.failed(Errno.EBUSY);
-            }
-            tainted = true;
-        }
-        int refcount = Integer.parseInt(f[2]);
-        if (refcount > 0) {
-            if (!forced) {
-                return SyscallResult.failed(Errno.EWOULDBLOCK);
-            }
-            tainted = true;
-        }
-        free(name, lines, index);
-        if (tainted) {
-            addTaint(Taint.FORCED_RMMOD);
-        }
-        return SyscallResult.ok();
     }
 
     private static List<String> users(String column) {
@@ -149,9 +117,11 @@ public final class FixtureDeleteModule implements DeleteModuleSyscall {
         return List.of(body.split(","));
     }
 
-    /** {@code free_module()} on the fixture. */
-    private void free(String name, List<String> lines, int index) throws IOException {
-        lines.remove(index);
+    /** {@code free_module()} on the fixture's files. */
+    private void free(String name) throws IOException {
+        Path procModules = root.resolve("proc/modules");
+        List<String> lines = new ArrayList<>(List.of(Files.readString(procModules).split("\n")));
+        lines.removeIf(line -> line.isEmpty() || line.split(" ", 2)[0].equals(name));
         Set<String> targets = new LinkedHashSet<>();
         for (int i = 0; i < lines.size(); i++) {
             String[] f = lines.get(i).split(" ", -1);
@@ -196,16 +166,10 @@ public final class FixtureDeleteModule implements DeleteModuleSyscall {
         }
     }
 
-    private void addTaint(Taint taint) throws IOException {
+    private void writeTainted(long mask) throws IOException {
         Path tainted = root.resolve("proc/sys/kernel/tainted");
         if (Files.isRegularFile(tainted)) {
-            long mask;
-            try {
-                mask = Long.parseLong(Files.readString(tainted).strip());
-            } catch (NumberFormatException e) {
-                mask = 0;
-            }
-            Files.writeString(tainted, (mask | taint.mask()) + "\n");
+            Files.writeString(tainted, mask + "\n");
         }
     }
 

@@ -36,6 +36,9 @@ public final class ProcModules {
      */
     public static List<LoadedModule> parse(String text, String path) throws ViewException {
         List<LoadedModule> modules = new ArrayList<>();
+        if (text.isEmpty()) {
+            return modules; // no module loaded
+        }
         String[] lines = text.split("\n", -1);
         int count = text.endsWith("\n") ? lines.length - 1 : lines.length;
         for (int i = 0; i < count; i++) {
@@ -47,6 +50,20 @@ public final class ProcModules {
             }
         }
         return modules;
+    }
+
+    /**
+     * Whether the file comes from a kernel without CONFIG_MODULE_UNLOAD: its refcount and users columns are
+     * {@code - -} ({@link LoadedModule} shows 0 references for such a line).
+     */
+    public static boolean lacksUnloadInfo(String text) {
+        for (String line : text.split("\n")) {
+            String[] f = line.split(" ", 4);
+            if (f.length > 2 && f[2].equals("-")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

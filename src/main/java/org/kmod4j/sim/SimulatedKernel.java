@@ -81,6 +81,41 @@ public final class SimulatedKernel implements ModuleSubsystem {
         this.files = new KernelFiles(this);
         b.images.forEach(this::declare);
         b.builtins.forEach(this::declareBuiltin);
+        restore(b.restored);
+        taintedMask.set(b.taintedMask);
+        modulesDisabled = b.modulesDisabled && profile.hasModulesDisabled();
+    }
+
+    /**
+     * Puts modules on the list in the states a {@code /proc/modules} snapshot shows (newest first), as if they had
+     * been loaded: each one's count, users and permanence. A user that is not in the snapshot is left out of the
+     * links; the count is the snapshot's either way, since it already includes each user's reference.
+     */
+    private void restore(List<LoadedModule> newestFirst) {
+        Map<String, KernelModule> byName = new HashMap<>();
+        for (int i = newestFirst.size() - 1; i >= 0; i--) {
+            LoadedModule m = newestFirst.get(i);
+            ModuleImage image = ModuleImage.builder(m.name().value()).coreSize(m.size())
+                    .taints(Taint.ofLetters(m.taints())).exit(m.permanent() ? null : ModuleImage.Function.instant())
+                    .build();
+            KernelModule mod = new KernelModule(image, allocateAddress(m.size()), Map.of());
+            mod.initSize = 0;
+            mod.state = m.state();
+            // The count as shown plus the base reference; -1 (GOING after a normal stop) is a dropped base.
+            mod.refcnt.set(Math.max(0, m.refcount() + KernelModule.MODULE_REF_BASE));
+            modules.put(mod.name, mod);
+            byName.put(mod.name, mod);
+        }
+        for (LoadedModule m : newestFirst) {
+            KernelModule target = byName.get(m.name().value());
+            for (ModuleName holder : m.holders()) {
+                KernelModule user = byName.get(holder.value());
+                if (user != null) {
+                    target.sourceList.addLast(user);
+                    user.targetList.add(target);
+                }
+            }
+        }
     }
 
     /** A builder: Debian 12's kernel (6.1.192, force unload on) on a virtual clock unless told otherwise. */
@@ -463,8 +498,34 @@ public final class SimulatedKernel implements ModuleSubsystem {
         private KernelClock clock;
         private final List<ModuleImage> images = new ArrayList<>();
         private final List<BuiltinModule> builtins = new ArrayList<>();
+        private List<LoadedModule> restored = List.of();
+        private long taintedMask;
+        private boolean modulesDisabled;
 
         private Builder() {
+        }
+
+        /**
+         * Starts the kernel with these modules already loaded, in the states a {@code /proc/modules} snapshot shows
+         * them (newest first, as the file lists them): a real host's, or a fixture's.
+         *
+         * @throws IllegalArgumentException at {@link #build()} for a taint letter the simulator does not know
+         */
+        public Builder restore(List<LoadedModule> snapshotNewestFirst) {
+            this.restored = List.copyOf(snapshotNewestFirst);
+            return this;
+        }
+
+        /** The taint mask to start with ({@code /proc/sys/kernel/tainted}). */
+        public Builder taintedMask(long mask) {
+            this.taintedMask = mask;
+            return this;
+        }
+
+        /** Whether {@code modules_disabled} is already set (for profiles that have it). */
+        public Builder modulesDisabled(boolean disabled) {
+            this.modulesDisabled = disabled;
+            return this;
         }
 
         public Builder profile(KernelProfile profile) {

@@ -139,4 +139,11 @@ class HostKernelTest {
         assertTrue(HostKernel.isRealRoot(Path.of("/")));
         assertFalse(HostKernel.isRealRoot(root));
     }
+
+    @Test
+    void emptyProcModulesMeansNoModuleLoaded() throws Exception {
+        assertEquals(java.util.List.of(), ProcModules.parse("", "/proc/modules"));
+        assertEquals(false, ProcModules.lacksUnloadInfo(""));
+        assertEquals(true, ProcModules.lacksUnloadInfo("m 4096 - - Live 0x0\n"));
+    }
 }
