@@ -66,10 +66,14 @@ final class KmodPeer {
             if (!version.out.startsWith("kmod version 30\n")) {
                 return "kmod is not version 30: " + version.out.lines().findFirst().orElse("?");
             }
+            Path probe = Files.createTempDirectory(WORK, "probe");
             Result ns = exec(List.of("unshare", "-m", "--propagation", "private", "sh", "-c",
-                    "mount -t tmpfs none /proc && mount -t tmpfs none /sys/module && test ! -e /proc/modules"), Map.of());
+                    "set -e; mount -t tmpfs none \"$1\"; mkdir \"$1/u\" \"$1/w\" \"$1/r\";"
+                            + " mount -t overlay overlay -o \"lowerdir=/,upperdir=$1/u,workdir=$1/w\" \"$1/r\";"
+                            + " chroot \"$1/r\" true", "sh", probe.toString()), Map.of());
+            Files.delete(probe);
             if (ns.status != 0) {
-                return "cannot mount in a private mount namespace (unshare -m): " + ns.err.strip();
+                return "cannot build a private root (unshare -m, tmpfs, overlay of /, chroot): " + ns.err.strip();
             }
             preload = buildPreload();
             if (preload == null && Files.exists(Path.of("/proc/modules"))) {
@@ -99,29 +103,44 @@ final class KmodPeer {
         return r.status == 0 && Files.isRegularFile(lib) ? lib : null;
     }
 
+    /**
+     * The private root kmod runs in, built inside a private mount namespace so that nothing on the host is created,
+     * changed or even needed (a fresh machine has no {@code /lib/modules} to mount over): a tmpfs under {@link #WORK}
+     * holds an overlay whose lower layer is the host's {@code /} (kmod's binary and libraries) and whose upper layer
+     * takes every change; over it, the fixture's {@code proc/} copied into a tmpfs {@code /proc} (copied back after
+     * the run), the fixture's {@code sys/module} as the only thing under {@code /sys}, its {@code lib/modules} (else
+     * an empty one) and its configuration directories ({@code etc/modprobe.d}, {@code run/modprobe.d},
+     * {@code usr/local/lib/modprobe.d}, {@code lib/modprobe.d}; empty ones where the fixture has none). The fixture,
+     * {@link #WORK} (call log, preload library) and the working directory are bound at their own paths, so what the
+     * fake {@code delete_module} edits is the fixture itself. Everything else vanishes with the namespace.
+     */
     private static final String SCRIPT = String.join("\n",
-            "set -e",
-            "fx=$1; cwd=$2; shift 2",
-            // A configuration directory: the fixture's, else an empty one over the host's. PARENT is covered with a
-            // tmpfs when the directory does not exist on the host (kmod would not find it otherwise).
-            "cfg() { if [ -d \"$fx$1\" ]; then [ -d \"$1\" ] || { mount -t tmpfs none \"$2\"; mkdir -p \"$1\"; };"
-                    + " mount --bind \"$fx$1\" \"$1\"; elif [ -d \"$1\" ]; then mount -t tmpfs none \"$1\"; fi; }",
-            "mount -t tmpfs none /proc",
-            "cp -a \"$fx/proc/.\" /proc/",
-            "mount --bind \"$fx/sys/module\" /sys/module",
-            "if [ -d \"$fx/lib/modules\" ]; then mount --bind \"$fx/lib/modules\" /lib/modules; "
-                    + "else mount -t tmpfs none /lib/modules; fi",
-            "cfg /etc/modprobe.d /etc/modprobe.d",
-            "cfg /run/modprobe.d /run",
-            "cfg /usr/local/lib/modprobe.d /usr/local/lib",
-            "cfg /lib/modprobe.d /lib/modprobe.d",
-            "cd \"$cwd\"",
-            "if [ -n \"$PEER_PRELOAD\" ]; then export LD_PRELOAD=\"$PEER_PRELOAD\"; fi",
+            "set -eu",
+            "fx=$1; cwd=$2; work=$3; t=$4; shift 4",
+            "mount -t tmpfs kmod4j-peer \"$t\"",
+            "mkdir \"$t/upper\" \"$t/work\" \"$t/root\"",
+            "r=$t/root",
+            "mount -t overlay overlay -o \"lowerdir=/,upperdir=$t/upper,workdir=$t/work\" \"$r\"",
+            "mount --rbind /dev \"$r/dev\"",
+            "mount -t tmpfs none \"$r/proc\"",
+            "cp -a \"$fx/proc/.\" \"$r/proc/\"",
+            "mount -t tmpfs none \"$r/sys\"",
+            "mkdir \"$r/sys/module\"",
+            "mount --bind \"$fx/sys/module\" \"$r/sys/module\"",
+            // Each directory: the fixture's when it has one, an empty tmpfs otherwise (the host's never shows).
+            "over() { mkdir -p \"$r$1\"; if [ -d \"$fx$1\" ]; then mount --bind \"$fx$1\" \"$r$1\";"
+                    + " else mount -t tmpfs none \"$r$1\"; fi; }",
+            "over /lib/modules",
+            "over /etc/modprobe.d",
+            "over /run/modprobe.d",
+            "over /usr/local/lib/modprobe.d",
+            "over /lib/modprobe.d",
+            "for d in \"$fx\" \"$work\" \"$cwd\"; do [ \"$d\" = / ] || { mkdir -p \"$r$d\"; mount --bind \"$d\" \"$r$d\"; }; done",
             "set +e",
-            "\"$@\"",
+            "chroot \"$r\" sh -c 'cd \"$1\" && shift && if [ -n \"$PEER_PRELOAD\" ]; then export LD_PRELOAD=\"$PEER_PRELOAD\";"
+                    + " fi && exec \"$@\"' sh \"$cwd\" \"$@\"",
             "rc=$?",
-            "unset LD_PRELOAD",
-            "cp -a /proc/. \"$fx/proc/\" 2>/dev/null",
+            "cp -a \"$r/proc/.\" \"$fx/proc/\" 2>/dev/null",
             "exit $rc");
 
     /** Runs {@code PROG ARGS} (found in /usr/sbin) against the fixture, from {@code cwd}; the fake answers ENOSYS. */
@@ -136,8 +155,9 @@ final class KmodPeer {
     static Run run(Fixture fixture, Path cwd, String prog, List<String> args, boolean emulate, Map<String, String> env)
             throws IOException {
         Path log = Files.createTempFile(WORK, "calls", ".log");
+        Path top = Files.createTempDirectory(WORK, "root"); // the private root's mount point; empty on disk
         List<String> command = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", SCRIPT,
-                "sh", fixture.root.toString(), cwd.toString(), prog));
+                "sh", fixture.root.toString(), cwd.toString(), WORK.toString(), top.toString(), prog));
         command.addAll(args);
         Map<String, String> e = new java.util.HashMap<>(env);
         e.put("PEER_PRELOAD", preload == null ? "" : preload.toString());
@@ -146,6 +166,7 @@ final class KmodPeer {
         Result r = exec(command, e);
         List<String> calls = Files.readAllLines(log);
         Files.delete(log);
+        Files.delete(top);
         return new Run(r.out, normalize(r.err), r.status, calls);
     }
 
