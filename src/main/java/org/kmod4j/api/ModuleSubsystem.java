@@ -34,11 +34,13 @@ public interface ModuleSubsystem {
      * wait up to {@code timeout} for the module's references to drop and try again. Every try passes O_NONBLOCK,
      * so no kernel generation blocks inside the call. Other errors return at once.
      *
+     * <p>A negative timeout tries once; one longer than {@link TimedRemoval#MAX_TIMEOUT} is clamped to it.
+     *
      * <p>This default polls {@code /sys/module/NAME/refcnt} every 10 ms, as a user-space tool must on a real host
      * ({@code modprobe -r -w} does the same); the simulator waits on its own clock instead.
      */
     default TimedRemoval deleteModuleWaiting(String name, int flags, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = System.nanoTime() + TimedRemoval.clamp(timeout).toNanos();
         while (true) {
             SyscallResult r = deleteModule(name, flags | RemoveFlag.NONBLOCK.bit());
             long left = deadline - System.nanoTime();

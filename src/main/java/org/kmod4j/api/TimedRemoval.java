@@ -10,4 +10,17 @@ import java.time.Duration;
  * @param remaining the part of the timeout not used
  */
 public record TimedRemoval(SyscallResult result, Duration remaining) {
+    /**
+     * The longest wait honoured, about 146 years: deadlines are computed on {@code System.nanoTime()} and on the
+     * simulator's clock without overflow up to there. A longer timeout is as good as forever and is clamped to it.
+     */
+    public static final Duration MAX_TIMEOUT = Duration.ofMillis(Long.MAX_VALUE / 2 / 1_000_000);
+
+    /** {@code timeout} within {@code [0, MAX_TIMEOUT]}: a negative one waits not at all, a longer one is clamped. */
+    public static Duration clamp(Duration timeout) {
+        if (timeout.isNegative()) {
+            return Duration.ZERO;
+        }
+        return timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT : timeout;
+    }
 }

@@ -33,6 +33,7 @@ public final class ModuleReference {
             throw new IllegalStateException("reference on " + module.name + " released twice");
         }
         module.visited = true; // 2.4's __MOD_DEC_USE_COUNT
+        kernel.clock().noteCaller();
         return kernel.modulePut(module, "module_put");
     }
 

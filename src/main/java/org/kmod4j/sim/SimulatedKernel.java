@@ -33,6 +33,12 @@ import org.kmod4j.sim.time.VirtualClock;
  *
  * <p>Thread-safe: like the kernel, structural changes happen under one module mutex, while references are taken and
  * dropped with lock-free atomics. Never held across init or exit functions, so those may take time on the clock.
+ * Any threads may call it, with the default clock too: every call returns its result as a value, and a call that
+ * waits (a load behind a COMING module of the same name, 2.6's blocking delete, {@link #deleteModuleWaiting}) waits
+ * for the other callers as the kernel waits for user space. Only when the callers really deadlock (every thread
+ * that has called the kernel has ended or is parked, and nothing can wake the waiters) does a waiting call throw
+ * {@link org.kmod4j.sim.time.SimulationDeadlockException}; see {@link VirtualClock} for how virtual time treats
+ * threads that are not its tasks.
  *
  * <p>As a {@link ModuleSubsystem} it acts as root (all capabilities); {@link #newTask} gives other callers.
  */
@@ -163,6 +169,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
     }
 
     SyscallResult deleteModule(Task caller, UserString name, int flags) {
+        clock.noteCaller();
         // 2.4's delete_module is another system call: one argument, and NULL means "autoclean".
         return profile.generation() == KernelProfile.Generation.LINUX_2_4
                 ? linux24.deleteModule(caller, name)
@@ -176,7 +183,8 @@ public final class SimulatedKernel implements ModuleSubsystem {
     }
 
     TimedRemoval deleteModuleWaiting(Task caller, String name, int flags, Duration timeout) {
-        long deadline = clock.nowMillis() + timeout.toMillis();
+        clock.noteCaller();
+        long deadline = clock.nowMillis() + TimedRemoval.clamp(timeout).toMillis();
         while (true) {
             SyscallResult r = deleteModule(caller, UserString.of(name), flags | RemoveFlag.NONBLOCK.bit());
             long left = deadline - clock.nowMillis();
@@ -224,6 +232,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
     }
 
     SyscallResult loadModule(Task caller, String name, String parameters) {
+        clock.noteCaller();
         return loader.loadModule(caller, name, parameters);
     }
 
@@ -234,6 +243,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
      * module up does: refused (empty) when it is not loaded, GOING, or its base reference is already gone.
      */
     public Optional<ModuleReference> tryModuleGet(String name) {
+        clock.noteCaller();
         moduleMutex.lock();
         try {
             KernelModule mod = findModule(name);
@@ -261,6 +271,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
      * {@code try_module_get}. ENOENT when no such device node exists, ENODEV when its module is going away.
      */
     public DeviceOpen openDevice(String path) {
+        clock.noteCaller();
         moduleMutex.lock();
         try {
             KernelModule mod = devices.get(path);
@@ -509,9 +520,28 @@ public final class SimulatedKernel implements ModuleSubsystem {
          * Starts the kernel with these modules already loaded, in the states a {@code /proc/modules} snapshot shows
          * them (newest first, as the file lists them): a real host's, or a fixture's.
          *
-         * @throws IllegalArgumentException at {@link #build()} for a taint letter the simulator does not know
+         * @throws IllegalArgumentException for a state no kernel can be in: a name twice, a negative size, or a
+         *                                  reference count below 0 other than the -1 of a GOING module whose base
+         *                                  reference was dropped; at {@link #build()} for a taint letter the
+         *                                  simulator does not know
          */
         public Builder restore(List<LoadedModule> snapshotNewestFirst) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (LoadedModule m : snapshotNewestFirst) {
+                String name = m.name().value();
+                if (!names.add(name)) {
+                    throw new IllegalArgumentException("cannot restore module " + name + " twice");
+                }
+                if (m.size() < 0) {
+                    throw new IllegalArgumentException("cannot restore module " + name + " with size " + m.size());
+                }
+                // try_stop_module() drops the base reference of a module it stops, so a GOING module can read -1;
+                // nothing else makes a count negative (module_refcount(), 3.19 on).
+                if (m.refcount() < -1 || (m.refcount() == -1 && m.state() != ModuleState.GOING)) {
+                    throw new IllegalArgumentException("cannot restore module " + name + " with reference count "
+                            + m.refcount() + " while " + m.state() + ": only a GOING module can read -1");
+                }
+            }
             this.restored = List.copyOf(snapshotNewestFirst);
             return this;
         }

@@ -73,4 +73,19 @@ class RestoredKernelTest {
         LoadedModule odd = new LoadedModule(ModuleName.of("odd"), 4096, 0, List.of(), ModuleState.LIVE, "Q", false);
         assertThrows(IllegalArgumentException.class, () -> SimulatedKernel.builder().restore(List.of(odd)).build());
     }
+
+    @Test
+    void restoreRefusesImpossibleStatesWithAClearError() {
+        LoadedModule negative = new LoadedModule(ModuleName.of("m"), 16384, -2, List.of(), ModuleState.LIVE, "", false);
+        var e = assertThrows(IllegalArgumentException.class, () -> SimulatedKernel.builder().restore(List.of(negative)));
+        assertEquals("cannot restore module m with reference count -2 while LIVE: only a GOING module can read -1",
+                e.getMessage());
+        LoadedModule liveMinusOne = new LoadedModule(ModuleName.of("m"), 16384, -1, List.of(), ModuleState.LIVE, "",
+                false);
+        assertThrows(IllegalArgumentException.class, () -> SimulatedKernel.builder().restore(List.of(liveMinusOne)));
+        LoadedModule going = new LoadedModule(ModuleName.of("m"), 16384, -1, List.of(), ModuleState.GOING, "", false);
+        SimulatedKernel.builder().restore(List.of(going)).build(); // a stopped module reads -1: possible
+        LoadedModule live = new LoadedModule(ModuleName.of("m"), 16384, 0, List.of(), ModuleState.LIVE, "", false);
+        assertThrows(IllegalArgumentException.class, () -> SimulatedKernel.builder().restore(List.of(live, live)));
+    }
 }

@@ -19,6 +19,14 @@ public interface KernelClock {
         INTERRUPTED
     }
 
+    /**
+     * {@code millis} within {@code [0, TimedRemoval.MAX_TIMEOUT]}: the clocks sleep and wait at most that long (an init
+     * function declared to take {@code Long.MAX_VALUE} ms sleeps about 146 years), so that no deadline overflows.
+     */
+    static long clampMillis(long millis) {
+        return Math.min(Math.max(0, millis), org.kmod4j.api.TimedRemoval.MAX_TIMEOUT.toMillis());
+    }
+
     /** Milliseconds since the clock started. */
     long nowMillis();
 
@@ -33,6 +41,14 @@ public interface KernelClock {
      * virtual clock it runs only while every other task is blocked, so runs stay deterministic.
      */
     Thread startTask(String name, Runnable body);
+
+    /**
+     * Tells the clock that the calling thread uses the kernel from outside its tasks (a plain thread of a library
+     * user), so that tasks waiting on something only such a thread can do are not taken for deadlocked. The kernel
+     * calls it at every system call; it is cheap after a thread's first call.
+     */
+    default void noteCaller() {
+    }
 
     /** A wait queue: tasks sleep on it until a condition holds; wakers call {@link #wakeAll()}. */
     interface WaitQueue {

@@ -17,7 +17,7 @@ public final class RealClock implements KernelClock {
     @Override
     public void sleep(long millis) {
         // msleep() is uninterruptible: finish the sleep, then restore the interrupt status for the caller.
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KernelClock.clampMillis(millis));
         boolean interrupted = false;
         for (long left; (left = deadline - System.nanoTime()) > 0; ) {
             try {
@@ -47,7 +47,7 @@ public final class RealClock implements KernelClock {
 
         @Override
         public WaitOutcome await(BooleanSupplier condition, long timeoutMillis, boolean interruptible) {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, timeoutMillis));
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KernelClock.clampMillis(timeoutMillis));
             boolean interruptedUninterruptibly = false;
             lock.lock();
             try {
