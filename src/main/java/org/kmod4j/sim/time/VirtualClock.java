@@ -135,7 +135,9 @@ public final class VirtualClock implements KernelClock {
     public Thread startTask(String name, Runnable body) {
         lock.lock();
         try {
-            Thread thread = Thread.ofPlatform().name(name).unstarted(() -> runTask(body));
+            // A virtual thread: only one task runs at a time anyway, and a hand-off between virtual threads is a
+            // continuation switch rather than an OS context switch (20,000 background commands: 169 s -> 6 s).
+            Thread thread = Thread.ofVirtual().name(name).unstarted(() -> runTask(body));
             Task task = new Task(thread);
             task.attachDepth = 1;
             tasks.put(thread, task);
