@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -152,13 +153,17 @@ public interface ModuleDirectory {
                   Set<String> builtins) {
             this.dirname = dirname;
             this.builtins = Set.copyOf(builtins);
+            // Each symbol's exporters, in declaration order, so that a whole distribution's graph is linear to build.
+            Map<String, List<String>> exporters = new HashMap<>();
+            exports.forEach((module, symbols) -> symbols.forEach(
+                    symbol -> exporters.computeIfAbsent(symbol, x -> new ArrayList<>()).add(module)));
             Map<String, List<String>> direct = new LinkedHashMap<>();
             for (Map.Entry<String, List<String>> m : uses.entrySet()) {
                 Set<String> deps = new LinkedHashSet<>();
                 for (String symbol : m.getValue()) {
-                    for (Map.Entry<String, List<String>> e : exports.entrySet()) {
-                        if (!e.getKey().equals(m.getKey()) && e.getValue().contains(symbol)) {
-                            deps.add(e.getKey());
+                    for (String exporter : exporters.getOrDefault(symbol, List.of())) {
+                        if (!exporter.equals(m.getKey())) {
+                            deps.add(exporter);
                         }
                     }
                 }
