@@ -1,6 +1,7 @@
 package org.kmod4j.sim;
 
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -167,7 +168,8 @@ final class KernelFiles {
             out.append(" - -");
         }
         out.append(' ').append(mod.state.procText());
-        out.append(" 0x").append(String.format("%016x", mod.address));
+        // %p with kptr_restrict as root: 16 hex digits. HexFormat, not String.format: this runs 5,000 times a read.
+        out.append(" 0x").append(HexFormat.of().toHexDigits(mod.address));
         if (withTaints && mod.taints != 0) {
             out.append(' ').append(moduleFlags(mod));
         }

@@ -1,0 +1,151 @@
+package org.kmod4j.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.kmod4j.sim.ModuleImage;
+
+/**
+ * A distribution's module graph read from its {@code modules.dep} (Debian's linux-image-amd64: 4,023 modules): each
+ * module exports one symbol, {@code NAME_sym}, and uses the symbol of every module its line names, so the simulator
+ * links them as depmod did. Also writes it as a scenario ({@code module} lines, then a {@code load} of each module
+ * after its dependencies), the input of the scale comparisons in scripts/bench.sh; or a chain of N modules, each
+ * using the one before.
+ *
+ * <pre>
+ *   java -cp jmh.jar org.kmod4j.bench.ModuleGraph MODULES.DEP &gt; graph.scn
+ *   java -cp jmh.jar org.kmod4j.bench.ModuleGraph --chain 2001 &gt; chain.scn
+ * </pre>
+ */
+public final class ModuleGraph {
+    /** Each module's direct dependencies as modules.dep lists them, in file order. */
+    private final Map<String, List<String>> deps;
+
+    private ModuleGraph(Map<String, List<String>> deps) {
+        this.deps = deps;
+    }
+
+    /** Reads {@code modules.dep}: {@code kernel/PATH/NAME.ko[.xz|.zst]: DEP.ko ...}, names with - folded to _. */
+    public static ModuleGraph read(Path modulesDep) throws IOException {
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(modulesDep, StandardCharsets.ISO_8859_1)) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            List<String> d = new ArrayList<>();
+            for (String path : line.substring(colon + 1).trim().split("\\s+")) {
+                if (!path.isEmpty()) {
+                    d.add(name(path));
+                }
+            }
+            deps.put(name(line.substring(0, colon)), d);
+        }
+        return new ModuleGraph(deps);
+    }
+
+    /** m0 &lt;- m1 &lt;- ... : each module uses the one before it (modprobe -r at the top removes them all). */
+    public static ModuleGraph chain(int length) {
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        for (int i = 0; i < length; i++) {
+            deps.put("m" + i, i == 0 ? List.of() : List.of("m" + (i - 1)));
+        }
+        return new ModuleGraph(deps);
+    }
+
+    private static String name(String path) {
+        String file = path.substring(path.lastIndexOf('/') + 1);
+        return file.replaceFirst("\\.ko(\\.[a-z]+)?$", "").replace('-', '_');
+    }
+
+    public int size() {
+        return deps.size();
+    }
+
+    /** The modules as the simulator declares them. */
+    public List<ModuleImage> images() {
+        List<ModuleImage> images = new ArrayList<>();
+        deps.forEach((name, d) -> images.add(ModuleImage.builder(name).exports(name + "_sym")
+                .uses(d.stream().map(x -> x + "_sym").toArray(String[]::new)).build()));
+        return images;
+    }
+
+    /** Every module after the modules it depends on (depth first, in file order). */
+    public List<String> loadOrder() {
+        Set<String> done = new LinkedHashSet<>();
+        for (String name : deps.keySet()) {
+            visit(name, done);
+        }
+        return new ArrayList<>(done);
+    }
+
+    /** The reverse of {@link #loadOrder}: every module before the ones it depends on. */
+    public List<String> removeOrder() {
+        List<String> order = loadOrder();
+        Collections.reverse(order);
+        return order;
+    }
+
+    private void visit(String root, Set<String> done) {
+        // Iterative depth-first walk: a 2,001-module chain is deeper than a comfortable recursion.
+        List<Object[]> stack = new ArrayList<>();
+        Set<String> onStack = new java.util.HashSet<>();
+        if (done.contains(root)) {
+            return;
+        }
+        stack.add(new Object[] {root, 0});
+        onStack.add(root);
+        while (!stack.isEmpty()) {
+            Object[] top = stack.get(stack.size() - 1);
+            String name = (String) top[0];
+            List<String> d = deps.getOrDefault(name, List.of());
+            int next = (Integer) top[1];
+            if (next < d.size()) {
+                top[1] = next + 1;
+                String dep = d.get(next);
+                if (!done.contains(dep) && onStack.add(dep)) {
+                    stack.add(new Object[] {dep, 0});
+                }
+            } else {
+                stack.remove(stack.size() - 1);
+                done.add(name);
+            }
+        }
+    }
+
+    /** The graph as a scenario: declarations, then one load a module in dependency order. */
+    public void writeScenario(PrintStream out) {
+        out.println("# " + size() + " modules, generated by org.kmod4j.bench.ModuleGraph");
+        deps.forEach((name, d) -> {
+            StringBuilder line = new StringBuilder("module ").append(name).append(" exports=").append(name)
+                    .append("_sym");
+            if (!d.isEmpty()) {
+                line.append(" uses=").append(String.join(",", d.stream().map(x -> x + "_sym").toList()));
+            }
+            out.println(line);
+        });
+        for (String name : loadOrder()) {
+            out.println("load " + name);
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length == 2 && args[0].equals("--chain")) {
+            chain(Integer.parseInt(args[1])).writeScenario(System.out);
+        } else if (args.length == 1) {
+            read(Path.of(args[0])).writeScenario(System.out);
+        } else {
+            System.err.println("usage: ModuleGraph MODULES.DEP | --chain N");
+            System.exit(2);
+        }
+    }
+}
