@@ -8,7 +8,7 @@ import java.io.PrintWriter;
  * {@code target/kmod4j.aot}. JDK 25 loads and links every class of the cache at start-up, so the cache holds only
  * what the start-up-sensitive commands need: the kmod tools on the real host (scripts call them in loops). A
  * bigger training run, with the simulator and picocli, made {@code lsmod} slower than no cache at all
- * (scripts/bench-startup.sh).
+ * (scripts/bench.sh).
  *
  * <p>Safe on any machine: the module name exists nowhere, so rmmod stops at its sysfs pre-check and modprobe at
  * the index lookup; no syscall is made. Output goes nowhere.

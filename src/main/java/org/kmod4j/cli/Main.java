@@ -15,7 +15,7 @@ import picocli.CommandLine;
  *
  * <p>The kmod-compatible tools parse their own command line with glibc's getopt rules, so they need nothing of
  * picocli and are called directly: building picocli's command model by reflection would add some 150 ms to every
- * {@code rmmod} (scripts/bench-startup.sh). picocli serves kmod4j's own commands.
+ * {@code rmmod} (scripts/bench.sh). picocli serves kmod4j's own commands.
  */
 public final class Main {
     private Main() {
