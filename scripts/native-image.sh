@@ -4,6 +4,8 @@
 #   scripts/native-image.sh          build, or say exactly why it cannot be built on this machine
 #   scripts/native-image.sh --try    on a plain JDK, run the Maven Central builder even when the checks
 #                                    below say it must fail, to see the builder's own error
+#   scripts/native-image.sh --verify run the same commands with target/kmod4j-native (or $KMOD4J_NATIVE) and
+#                                    with `java -jar target/kmod4j.jar`; diff stdout, stderr and exit status
 #
 # Two routes:
 #  A. A GraalVM JDK 25 (GRAALVM_HOME, or JAVA_HOME with bin/native-image, or native-image on PATH): its
@@ -21,16 +23,88 @@ set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$here"
 try=false
+verify=false
 for arg in "$@"; do
     case "$arg" in
         --try) try=true ;;
-        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --verify) verify=true ;;
+        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "native-image.sh: unknown argument '$arg' (see --help)" >&2; exit 1 ;;
     esac
 done
 
 say() { echo "native-image.sh: $*" >&2; }
 out=target/kmod4j-native
+
+# --- --verify: the native executable against the jar -------------------------------------------------------
+# A fixture root as the tools read it (src/test/java/org/kmod4j/tools/Fixture.java): b uses a.
+make_fixture() {
+    mkdir -p "$1/proc" "$1/sys/module"
+    printf '%s\n' 'b 16384 0 - Live 0xffffffffc0001000' 'a 16384 1 b, Live 0xffffffffc0000000' >"$1/proc/modules"
+    for m in a b; do
+        mkdir -p "$1/sys/module/$m/holders"
+        echo live >"$1/sys/module/$m/initstate"
+        echo 16384 >"$1/sys/module/$m/coresize"
+        echo >"$1/sys/module/$m/taint"
+    done
+    echo 1 >"$1/sys/module/a/refcnt"
+    echo 0 >"$1/sys/module/b/refcnt"
+    ln -s ../../b "$1/sys/module/a/holders/b"
+}
+
+run_verify() {
+    local native="${KMOD4J_NATIVE:-$here/$out}" tmp failures=0 n=0 line side
+    [ -x "$native" ] || { say "no $native: build it first"; exit 1; }
+    [ -f target/kmod4j.jar ] || mvn -q -B -DskipTests package
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' RETURN
+    # One command a line; FIX stands for a fresh copy of the fixture (rmmod changes it).
+    while IFS= read -r line; do
+        [ -n "$line" ] || continue
+        n=$((n + 1))
+        for side in native jvm; do
+            rm -rf "$tmp/fix"; make_fixture "$tmp/fix"
+            # shellcheck disable=SC2086 # the command line is split on purpose
+            set -- ${line//FIX/$tmp/fix}
+            if [ $side = native ]; then
+                "$native" "$@" >"$tmp/$side.out" 2>"$tmp/$side.err" && echo 0 >"$tmp/$side.status" || echo $? >"$tmp/$side.status"
+            else
+                java --enable-native-access=ALL-UNNAMED -jar target/kmod4j.jar "$@" \
+                    >"$tmp/$side.out" 2>"$tmp/$side.err" && echo 0 >"$tmp/$side.status" || echo $? >"$tmp/$side.status"
+            fi
+            find "$tmp/fix" -type f -printf '%P ' -exec cat {} \; | sort >"$tmp/$side.tree"
+        done
+        if cmp -s "$tmp/native.out" "$tmp/jvm.out" && cmp -s "$tmp/native.err" "$tmp/jvm.err" \
+                && cmp -s "$tmp/native.status" "$tmp/jvm.status" && cmp -s "$tmp/native.tree" "$tmp/jvm.tree"; then
+            echo "same    (status $(cat "$tmp/jvm.status")): $line"
+        else
+            failures=$((failures + 1))
+            echo "DIFFERS: $line"
+            for f in out err status tree; do
+                diff -u --label "jvm.$f" --label "native.$f" "$tmp/jvm.$f" "$tmp/native.$f" | head -20 || true
+            done
+        fi
+    done <<'COMMANDS'
+lsmod --root FIX
+rmmod --root FIX a
+rmmod --root FIX b
+rmmod --root FIX -f a
+rmmod --root FIX nosuch
+modprobe -r --sim examples/sound-stack.scn snd
+modprobe -r --sim examples/sound-stack.scn snd_seq_device
+sim run examples/sound-stack.scn
+sim run --dmesg examples/sound-stack.scn
+sim run nosuch.scn
+sim --help
+--help
+--version
+lsmod
+rmmod x
+rmmod -f x
+COMMANDS
+    say "$n commands, $failures differ"
+    [ $failures -eq 0 ]
+}
 work=target/native-image
 graalvm_version=25.0.2   # keep in step with <graalvm.version> in pom.xml's native profile
 
@@ -38,6 +112,10 @@ graalvm_version=25.0.2   # keep in step with <graalvm.version> in pom.xml's nati
 . scripts/jdk.sh
 kmod4j_find_jdk || exit 1
 export PATH="$JAVA_HOME/bin:$PATH"
+if $verify; then
+    run_verify
+    exit $?
+fi
 
 missing_pkgs=()
 command -v gcc >/dev/null 2>&1 || missing_pkgs+=(gcc)
