@@ -137,6 +137,7 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
 fi
 
 # --- The jar, the builder and picocli-codegen from Maven Central ----------------------------------------
+mkdir -p target
 say "building target/kmod4j.jar and fetching the Native Image builder $graalvm_version (mvn -Pnative package)"
 if ! mvn -q -B -Pnative -DskipTests package >"$work.mvn.log" 2>&1; then
     grep -E '^\[ERROR\]' "$work.mvn.log" | head -20 >&2
