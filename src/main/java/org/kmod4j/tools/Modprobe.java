@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.kmod4j.api.Errno;
+import org.kmod4j.host.FixtureException;
+import org.kmod4j.host.HostKernel;
 import org.kmod4j.tools.Getopt.HasArg;
 import org.kmod4j.tools.Getopt.LongOption;
 
@@ -287,6 +289,8 @@ public final class Modprobe {
         private boolean removeHolders;
         private long waitMsec;
         private String modprobeOptions;
+        /** The message of a fixture kmod4j refused to use, for the JSON report. */
+        private String fixtureError;
 
         // state
         private Libkmod lib;
@@ -413,6 +417,12 @@ public final class Modprobe {
                         kmod4j.target());
             } catch (ToolLog.FatalExit e) {
                 status = 1;
+            } catch (FixtureException e) {
+                // A fixture kmod4j refuses to use (its message names the file): shown whatever -q or -s say, since it
+                // is about kmod4j's input, not one of kmod's messages. Nothing of the fixture was changed by it.
+                io.err().print(prog + ": ERROR: " + e.getMessage() + "\n");
+                fixtureError = e.getMessage();
+                status = 1;
             } finally {
                 log.close();
             }
@@ -426,6 +436,9 @@ public final class Modprobe {
                 doc.put("config_files", config == null ? List.of() : config.files);
                 doc.put("arguments", arguments);
                 doc.put("events", events);
+                if (fixtureError != null) {
+                    doc.put("error", fixtureError);
+                }
                 io.out().print(Json.write(doc) + "\n");
             }
             return status;
@@ -452,6 +465,7 @@ public final class Modprobe {
                 log.error(e.getMessage() + "\n");
                 return 1;
             }
+            boolean thisHost = target.kernel() instanceof HostKernel hk && hk.isRealRoot();
             String release = kversion != null ? kversion : target.files().release();
             if (root != null) {
                 // -d DIR: a directory of the user's own file system, like kmod's (made absolute from the cwd).
@@ -471,6 +485,9 @@ public final class Modprobe {
             } else {
                 for (String c : DEFAULT_CONFIG_PATHS) {
                     sources.add(new ModprobeConfig.Source(c, target.files().resolve(c)));
+                    if (!thisHost) {
+                        checkFixtureConfig(target.files(), c);
+                    }
                 }
             }
             // kmod_new(): libkmod's default logger until the tool installs its own
@@ -484,7 +501,7 @@ public final class Modprobe {
                 int r;
                 try {
                     r = rmmod(operands.get(i));
-                } catch (ToolLog.FatalExit e) {
+                } catch (ToolLog.FatalExit | FixtureException e) {
                     for (String rest : operands.subList(i + 1, operands.size())) {
                         Map<String, Object> a = new LinkedHashMap<>();
                         a.put("argument", rest);
@@ -499,6 +516,31 @@ public final class Modprobe {
                 }
             }
             return err >= 0 ? 0 : 1;
+        }
+
+        /**
+         * A fixture's configuration directory is read file by file by {@link ModprobeConfig}: each entry is resolved
+         * through the fixture first, so that a {@code .conf} that is a symbolic link out of the root (to
+         * {@code /dev/zero}, to a file of the machine) is refused with its name instead of being read. Entries that
+         * are neither files nor directories (a FIFO would block the read) are refused too.
+         */
+        private void checkFixtureConfig(Target.Filesystem files, String dir) {
+            Path p = files.resolve(dir);
+            if (p == null || !java.nio.file.Files.isDirectory(p)) {
+                return;
+            }
+            try (java.nio.file.DirectoryStream<Path> entries = java.nio.file.Files.newDirectoryStream(p)) {
+                for (Path entry : entries) {
+                    Path real = files.resolve(dir + "/" + entry.getFileName());
+                    if (java.nio.file.Files.exists(real) && !java.nio.file.Files.isRegularFile(real)
+                            && !java.nio.file.Files.isDirectory(real)) {
+                        throw new FixtureException(real + ": not a regular file (a FIFO, device or socket) in a "
+                                + "configuration directory of the fixture; nothing was changed");
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // unreadable: ModprobeConfig skips it as libkmod does
+            }
         }
 
         private Path userPath(String path) {
