@@ -22,8 +22,8 @@ import org.kmod4j.cli.Main;
 
 /**
  * {@code --root DIR} with hostile and broken fixtures (issue 8): nothing outside DIR is read through a link, written or
- * deleted; an emulated removal is all or nothing; tools at once on one fixture are serialised; endless or binary files
- * end quickly with a message naming the file. All through the command-line entry point, as a user runs the tools.
+ * deleted; an emulated removal is all or nothing; tools at once on one fixture are serialised; a fixture's remove
+ * commands are not run on the host; endless or binary files end quickly with a message naming the file. All through the command-line entry point, as a user runs the tools.
  */
 class HostileFixtureTest {
     @TempDir
@@ -157,6 +157,47 @@ class HostileFixtureTest {
         assertTrue(r.err().contains("proc/modules line 2: '.' cannot be a module name"), r.err());
         assertEquals(rootBefore, TreeSnapshot.ofFixture(root));
         assertTrue(Files.isDirectory(root.resolve("sys/module/keep")));
+    }
+
+    @Test
+    void removeCommandsOfAFixtureAreReportedAndNotRunOnTheHost() throws IOException {
+        Path marker = outside.resolve("pwned");
+        fx.loaded("m", 4096, 0);
+        fx.file("etc/modprobe.d/cmd.conf", "remove m touch " + marker + "\n");
+        TreeSnapshot rootBefore = TreeSnapshot.ofFixture(root);
+
+        Run quiet = cli("modprobe", "--root", root.toString(), "-r", "m");
+        assertEquals(new Run("", "modprobe: WARNING: kmod4j: remove command for m not run under --root "
+                + "(--run-commands runs it on this host): touch " + marker + "\n", 0), quiet);
+        Run verbose = cli("modprobe", "--root", root.toString(), "-r", "-v", "m");
+        assertEquals("remove touch " + marker + "\n", verbose.out());
+        Run json = cli("modprobe", "--root", root.toString(), "-r", "--json", "m");
+        assertTrue(json.out().contains("{\"module\":\"m\",\"role\":\"argument\",\"outcome\":\"would-run-command\","
+                + "\"command\":\"touch " + marker + "\",\"not_run\":\"--root\"}"), json.out());
+        assertFalse(Files.exists(marker, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertEquals(rootBefore, TreeSnapshot.ofFixture(root), "the module stays, as after a command");
+    }
+
+    @Test
+    void runCommandsRunsTheRemoveCommandOfAFixtureOnTheHost() throws IOException {
+        Path marker = outside.resolve("ran");
+        fx.loaded("m", 4096, 0);
+        fx.file("etc/modprobe.d/cmd.conf", "remove m touch " + marker + "\n");
+        assertEquals(new Run("", "", 0), cli("modprobe", "--root", root.toString(), "--run-commands", "-r", "m"));
+        assertTrue(Files.exists(marker));
+        // kmod4j's options are never abbreviated
+        assertEquals(1, cli("modprobe", "--root", root.toString(), "--run-comm", "-r", "m").status());
+    }
+
+    @Test
+    void removeCommandsAreNotRunOnASimulatedKernelEither() throws IOException {
+        Path marker = outside.resolve("pwned");
+        Path scn = Files.writeString(tmp.resolve("s.scn"), "module m size=4096 init exit\nload m\n");
+        Path conf = Files.writeString(tmp.resolve("c.conf"), "remove m touch " + marker + "\n");
+        Run r = cli("modprobe", "--sim", scn.toString(), "-C", conf.toString(), "-r", "m");
+        assertEquals(new Run("", "modprobe: WARNING: kmod4j: remove command for m not run under --sim "
+                + "(--run-commands runs it on this host): touch " + marker + "\n", 0), r);
+        assertFalse(Files.exists(marker));
     }
 
     @Test
