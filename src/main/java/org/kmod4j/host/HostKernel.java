@@ -135,14 +135,24 @@ public final class HostKernel implements ModuleSubsystem {
      * with its symbolic links resolved, never outside the root ({@link FixtureTree#forReading}).
      *
      * @throws IllegalArgumentException for a relative path
-     * @throws FixtureException         for a fixture path with a {@code .} or {@code ..} component or a symbolic link
-     *                                  that leads out of the root
+     * @throws FixtureException         for a fixture path with a {@code .} or {@code ..} component, a symbolic link
+     *                                  that leads out of the root, or a FIFO, device or socket (the paths resolved here
+     *                                  are read by others, configuration files and indexes, and opening a FIFO would
+     *                                  block)
      */
     public Path resolve(String absolutePath) {
         if (!absolutePath.startsWith("/")) {
             throw new IllegalArgumentException("not an absolute path: " + absolutePath);
         }
-        return realRoot ? Path.of(absolutePath) : tree.forReading(absolutePath);
+        if (realRoot) {
+            return Path.of(absolutePath);
+        }
+        Path p = tree.forReading(absolutePath);
+        if (Files.exists(p) && !Files.isRegularFile(p) && !Files.isDirectory(p)) {
+            throw new FixtureException(p + ": not a regular file (a FIFO, device or socket), which no fixture file may "
+                    + "be: reading it could block or never end; nothing was changed");
+        }
+        return p;
     }
 
     @Override

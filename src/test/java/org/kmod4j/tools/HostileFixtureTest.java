@@ -215,6 +215,31 @@ class HostileFixtureTest {
         assertEquals(before, TreeSnapshot.ofFixture(root));
     }
 
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void anIndexOrConfigurationFileThatIsAFifoIsRefusedNotOpened() throws Exception {
+        fx.loaded("m", 4096, 0);
+        fx.file("etc/modprobe.d/a.conf", "alias m m\n");
+        Path index = fx.moduleDir().resolve("modules.builtin.bin");
+        Path conf = root.resolve("etc/modprobe.d/fifo.conf");
+        Files.createDirectories(index.getParent());
+        for (Path fifo : List.of(index, conf)) {
+            Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+            assumeTrue(mkfifo.waitFor() == 0, "mkfifo is needed");
+        }
+        TreeSnapshot before = TreeSnapshot.ofFixture(root);
+        Run rm = cli("rmmod", "--root", root.toString(), "m");
+        assertEquals(1, rm.status());
+        assertTrue(rm.err().contains("modules.builtin.bin: not a regular file"), rm.err());
+        assertEquals(before, TreeSnapshot.ofFixture(root));
+        Files.delete(index);
+        Run mp = cli("modprobe", "--root", root.toString(), "-r", "m");
+        assertEquals(1, mp.status());
+        assertTrue(mp.err().contains("etc/modprobe.d/fifo.conf: not a regular file"), mp.err());
+        assertNoJavaInOutput(mp);
+        assertTrue(Files.isDirectory(root.resolve("sys/module/m")));
+    }
+
     /** Issue 8: a binary refcnt made the run fail half-way, with "Input length = 1" and the tree half edited. */
     @Test
     void aHoldersRefcntThatIsNotANumberLeavesTheTreeUnchangedWithAMessageNamingTheFile() throws IOException {
