@@ -47,8 +47,10 @@ class HostileFixtureProperties {
     private static final List<String> LINKABLE = List.of("sys/module", "proc/modules", "proc", "sys/module/%s",
             "sys/module/%s/refcnt", "sys/module/%s/initstate", "sys/module/%s/holders", "sys/module/%s/holders/core",
             "etc/modprobe.d", "etc/modprobe.d/x.conf", "proc/sys/kernel/tainted", ".kmod4j.lock", "lib/modules");
-    private static final List<String> LINK_TARGETS = List.of("dir", "dir/victim", "file", "nowhere", "../../..",
-            "/dev/zero", "/etc");
+    private static final List<String> LINK_TARGETS = List.of("dir", "dir/%s", "dir/%s/refcnt", "dir/modules", "file",
+            "nowhere", "../../..", "/dev/zero", "/etc");
+    /** Names of the modules the sentinel mirrors, as a tree that a link out of the root could make look loaded. */
+    private static final List<String> KERNEL_NAMES = List.of("m", "core", "user", "snd_pcm", "caf\u00e9", "victim");
 
     private static final Map<String, AtomicInteger> OUTCOMES = new ConcurrentHashMap<>();
     private static final AtomicInteger TRIES = new AtomicInteger();
@@ -94,6 +96,7 @@ class HostileFixtureProperties {
     Arbitrary<Plan> plans() {
         Arbitrary<String> names = Arbitraries.of(NAMES);
         Arbitrary<String> safe = Arbitraries.of(SAFE);
+        Arbitrary<String> kernelNames = Arbitraries.of(KERNEL_NAMES);
         Arbitrary<Op> procLine = Combinators.combine(names, Arbitraries.of("4096", "-1", "x", "99999999999999999999"),
                 Arbitraries.of("0", "1", "2", "-", "-1", "x"), Arbitraries.of("-", "core,", "user,core,", ".,", "..,",
                         "bad", "m,"), Arbitraries.of("Live", "Loading", "Unloading", "Zombie"),
@@ -106,11 +109,15 @@ class HostileFixtureProperties {
         Arbitrary<Op> numberFile = Combinators.combine(Arbitraries.of("proc/sys/kernel/tainted",
                 "proc/sys/kernel/modules_disabled", "proc/sys/kernel/osrelease"), content
                 .filter(c -> c != null)).as(NumberFile::new);
-        Arbitrary<Op> linkOut = Combinators.combine(Arbitraries.of(LINKABLE), safe, Arbitraries.of(LINK_TARGETS))
-                .as(LinkOut::new);
+        // Directories linked out are the dangerous ones (a write below them would land outside), so they come often,
+        // mostly into the sentinel's mirror of module directories.
+        Arbitrary<String> linkable = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, Arbitraries.of("sys/module",
+                "sys/module/%s/holders", "proc")), net.jqwik.api.Tuple.of(3, Arbitraries.of(LINKABLE)));
+        Arbitrary<String> linkTarget = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, Arbitraries.just("dir")),
+                net.jqwik.api.Tuple.of(4, Arbitraries.of(LINK_TARGETS)));
+        Arbitrary<Op> linkOut = Combinators.combine(linkable, kernelNames, linkTarget).as(LinkOut::new);
         Arbitrary<Op> config = Combinators.combine(Arbitraries.integers().between(0, 3), names,
                 Arbitraries.of(true, false)).as(Config::new);
-        Arbitrary<String> kernelNames = Arbitraries.of("m", "core", "user", "snd_pcm", "caf\u00e9", "victim");
         Arbitrary<Loaded> loaded = Combinators.combine(kernelNames, kernelNames.list().ofMaxSize(2).uniqueElements())
                 .as(Loaded::new);
         Arbitrary<Op> missing = Arbitraries.of("proc/modules", "sys/module", "proc").map(Missing::new);
@@ -119,8 +126,8 @@ class HostileFixtureProperties {
                 net.jqwik.api.Tuple.of(4, sysDir), net.jqwik.api.Tuple.of(1, numberFile),
                 net.jqwik.api.Tuple.of(2, linkOut), net.jqwik.api.Tuple.of(2, config),
                 net.jqwik.api.Tuple.of(1, missing));
-        Arbitrary<String> tools = Arbitraries.of("rmmod", "rmmod -f", "modprobe -r", "modprobe -r -f",
-                "modprobe -r -v", "lsmod");
+        Arbitrary<String> tools = Arbitraries.of("rmmod", "rmmod -f", "rmmod -f", "modprobe -r", "modprobe -r -f",
+                "modprobe -r -f", "modprobe -r -v", "lsmod");
         Arbitrary<List<String>> command = Combinators.combine(tools,
                 Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(5, safe), net.jqwik.api.Tuple.of(2, names),
                         net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(0, 3).map(i -> "a" + i))),
@@ -138,11 +145,11 @@ class HostileFixtureProperties {
         // apply step is exercised; the other half are anything.
         Arbitrary<Op> hostile = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(1, procLine),
                 net.jqwik.api.Tuple.of(1, procBytes), net.jqwik.api.Tuple.of(2, sysDir),
-                net.jqwik.api.Tuple.of(2, numberFile), net.jqwik.api.Tuple.of(4, linkOut),
+                net.jqwik.api.Tuple.of(2, numberFile), net.jqwik.api.Tuple.of(8, linkOut),
                 net.jqwik.api.Tuple.of(2, config), net.jqwik.api.Tuple.of(1, missing));
         // Their command names one of their modules.
         Arbitrary<Plan> mostlySane = Combinators.combine(loaded.list().ofMinSize(1).ofMaxSize(5),
-                hostile.list().ofMaxSize(2), tools, Arbitraries.integers().between(0, 4), Arbitraries.of(true, false))
+                hostile.list().ofMaxSize(3), tools, Arbitraries.integers().between(0, 4), Arbitraries.of(true, false))
                 .as((mods, bad, tool, pick, json) -> {
                     List<Op> all = new ArrayList<>(mods);
                     all.addAll(bad);
@@ -214,10 +221,18 @@ class HostileFixtureProperties {
     }
 
     private static void build(Plan plan, Path root, Path sentinel) throws IOException {
-        Files.createDirectories(sentinel.resolve("dir/victim/holders"));
-        Files.writeString(sentinel.resolve("dir/victim/initstate"), "live\n");
-        Files.writeString(sentinel.resolve("dir/victim/refcnt"), "0\n");
-        Files.writeString(sentinel.resolve("dir/x.conf"), "alias a0 victim\n");
+        StringBuilder mirror = new StringBuilder();
+        for (String n : KERNEL_NAMES) {
+            Files.createDirectories(sentinel.resolve("dir").resolve(n).resolve("holders"));
+            Files.writeString(sentinel.resolve("dir").resolve(n).resolve("initstate"), "live\n");
+            Files.writeString(sentinel.resolve("dir").resolve(n).resolve("refcnt"), "0\n");
+            mirror.append(n).append(" 4096 0 - Live 0xffffffffc0000000\n");
+        }
+        Files.writeString(sentinel.resolve("dir/modules"), mirror);
+        Files.createDirectories(sentinel.resolve("dir/sys/kernel"));
+        Files.writeString(sentinel.resolve("dir/sys/kernel/tainted"), "0\n");
+        Files.writeString(sentinel.resolve("dir/x.conf"), "alias a0 victim\nremove m touch " + sentinel.resolve("pwned")
+                + "\n");
         Files.writeString(sentinel.resolve("file"), "0\n");
         Files.createDirectories(root.resolve("sys/module"));
         Files.createDirectories(root.resolve("proc"));
@@ -296,8 +311,8 @@ class HostileFixtureProperties {
                         continue; // its directory is gone or is under a link: never create through a link
                     }
                     TreeSnapshot.delete(p);
-                    Path target = l.target().startsWith("/") || l.target().startsWith("..") ? Path.of(l.target())
-                            : sentinel.resolve(l.target());
+                    String t = String.format(l.target(), l.module());
+                    Path target = t.startsWith("/") || t.startsWith("..") ? Path.of(t) : sentinel.resolve(t);
                     Files.createSymbolicLink(p, target);
                 }
                 case Missing m -> {
