@@ -37,6 +37,8 @@ public final class HostKernel implements ModuleSubsystem {
 
     private final Path root;
     private final boolean realRoot;
+    /** The confined view of a fixture root; null for the running kernel. */
+    private final FixtureTree tree;
     private final DeleteModuleSyscall syscall;
 
     /** The running kernel: root {@code /} and the real syscall. */
@@ -57,6 +59,7 @@ public final class HostKernel implements ModuleSubsystem {
     public HostKernel(Path root, DeleteModuleSyscall syscall) {
         this.root = root.toAbsolutePath().normalize();
         this.realRoot = isRealRoot(root);
+        this.tree = realRoot ? null : new FixtureTree(root);
         if (!realRoot && syscall instanceof NativeDeleteModule) {
             throw new IllegalArgumentException("the real delete_module syscall is only used with the root /, not with "
                     + "the fixture " + this.root);
@@ -111,6 +114,12 @@ public final class HostKernel implements ModuleSubsystem {
         if (!realRoot) {
             try {
                 String text = readFile("/proc/sys/kernel/osrelease").strip();
+                if (text.equals(".") || text.equals("..") || text.contains("/") || text.contains("\0")) {
+                    // it names the directory lib/modules/RELEASE, so it must be one directory name
+                    throw new FixtureException("fixture " + root + ": proc/sys/kernel/osrelease: '"
+                            + FixtureDeleteModule.printable(text) + "' is not a kernel release (it must be a "
+                            + "directory name under lib/modules); nothing was changed");
+                }
                 if (!text.isEmpty()) {
                     return text;
                 }
@@ -122,15 +131,28 @@ public final class HostKernel implements ModuleSubsystem {
     }
 
     /**
-     * The file behind an absolute kernel path: the path itself for {@code /}, the path under the root for a fixture.
+     * The file behind an absolute kernel path: the path itself for {@code /}; for a fixture, the path under the root
+     * with its symbolic links resolved, never outside the root ({@link FixtureTree#forReading}).
      *
      * @throws IllegalArgumentException for a relative path
+     * @throws FixtureException         for a fixture path with a {@code .} or {@code ..} component, a symbolic link
+     *                                  that leads out of the root, or a FIFO, device or socket (the paths resolved here
+     *                                  are read by others, configuration files and indexes, and opening a FIFO would
+     *                                  block)
      */
     public Path resolve(String absolutePath) {
         if (!absolutePath.startsWith("/")) {
             throw new IllegalArgumentException("not an absolute path: " + absolutePath);
         }
-        return realRoot ? Path.of(absolutePath) : root.resolve(absolutePath.substring(1));
+        if (realRoot) {
+            return Path.of(absolutePath);
+        }
+        Path p = tree.forReading(absolutePath);
+        if (Files.exists(p) && !Files.isRegularFile(p) && !Files.isDirectory(p)) {
+            throw new FixtureException(p + ": not a regular file (a FIFO, device or socket), which no fixture file may "
+                    + "be: reading it could block or never end; nothing was changed");
+        }
+        return p;
     }
 
     @Override
@@ -149,10 +171,21 @@ public final class HostKernel implements ModuleSubsystem {
         return ProcModules.parse(readFile(ProcModules.PATH), ProcModules.PATH);
     }
 
+    /**
+     * A kernel file's content, read as UTF-8 (invalid bytes become U+FFFD, as docs/tools.md says). At most
+     * {@link FixtureTree#capOf} bytes are read: a file larger than any kernel view (a fixture's {@code proc/modules}
+     * that never ends) gives a {@link FixtureException} naming the file and the cap instead of filling the memory.
+     * In a fixture, only regular files are read and symbolic links must stay inside the root.
+     *
+     * @throws FixtureException as said above, for a fixture that kmod4j refuses to use
+     */
     @Override
     public String readFile(String path) throws ViewException {
         try {
-            return new String(Files.readAllBytes(resolve(path)), StandardCharsets.UTF_8);
+            byte[] data = realRoot
+                    ? FixtureTree.readBounded(resolve(path), path, FixtureTree.capOf(path), false)
+                    : tree.read(path, FixtureTree.capOf(path));
+            return new String(data, StandardCharsets.UTF_8);
         } catch (InvalidPathException e) {
             throw new ViewException(path, Errno.ENOENT);
         } catch (IOException e) {
@@ -162,17 +195,22 @@ public final class HostKernel implements ModuleSubsystem {
 
     @Override
     public List<String> listDirectory(String path) throws ViewException {
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(resolve(path))) {
-            for (Path entry : dir) {
-                names.add(entry.getFileName().toString());
+        try {
+            if (!realRoot) {
+                return tree.list(path);
             }
+            List<String> names = new ArrayList<>();
+            try (DirectoryStream<Path> dir = Files.newDirectoryStream(resolve(path))) {
+                for (Path entry : dir) {
+                    names.add(entry.getFileName().toString());
+                }
+            }
+            return names;
         } catch (InvalidPathException e) {
             throw new ViewException(path, Errno.ENOENT);
         } catch (IOException e) {
             throw new ViewException(path, errnoOf(e));
         }
-        return names;
     }
 
     /** The errno behind a failed file operation, from the exception type or the C library's text in its message. */

@@ -373,6 +373,8 @@ public final class Libkmod {
         } catch (UnknownErrnoException e) {
             errno = e.errno();
             text = e.text();
+        } catch (org.kmod4j.host.FixtureException e) {
+            throw e; // a broken fixture is not an errno: the tool reports it and stops
         } catch (RuntimeException e) {
             // A backend that cannot make the call at all (unknown architecture, unwritable fixture, ...).
             errno = EINVAL;
@@ -406,6 +408,8 @@ public final class Libkmod {
         } catch (UnknownErrnoException e) {
             lastErrorText = e.text();
             return -e.errno();
+        } catch (org.kmod4j.host.FixtureException e) {
+            throw e; // a broken fixture is not an errno: the tool reports it and stops
         } catch (RuntimeException e) {
             lastErrorText = e.getMessage() == null ? e.toString() : e.getMessage();
             return -EINVAL;

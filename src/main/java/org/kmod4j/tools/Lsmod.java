@@ -27,6 +27,10 @@ public final class Lsmod {
         PrintWriter err = io.err();
         try {
             return lsmod(prog, args, io, out, err);
+        } catch (org.kmod4j.host.FixtureException e) {
+            // a fixture kmod4j refuses to read (a link out of --root, an endless file): its message names the file
+            err.print("Error: " + e.getMessage() + "\n");
+            return 1;
         } catch (RuntimeException e) {
             // Never a stack trace, and kmod's exit statuses are only 0 and 1.
             err.print("Error: kmod4j internal error: " + e + "\n");

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.kmod4j.api.Errno;
+import org.kmod4j.host.FixtureException;
+import org.kmod4j.host.HostKernel;
 import org.kmod4j.tools.Getopt.HasArg;
 import org.kmod4j.tools.Getopt.LongOption;
 
@@ -31,8 +33,18 @@ import org.kmod4j.tools.Getopt.LongOption;
  * and the query modes are refused with a message.
  */
 public final class Modprobe {
-    /** kmod 30's {@code cmdopts}, in its order (getopt's abbreviation and ambiguity rules depend on it), then kmod4j's. */
-    private static final List<LongOption> LONG_OPTIONS = Target.withKmod4jOptions(List.of(
+    /**
+     * {@code --run-commands}: kmod4j's own, modprobe only. Runs the configuration's remove commands on the host also
+     * under {@code --root DIR} and {@code --sim FILE}, where they are otherwise only reported. Exact spelling only, as
+     * kmod4j's other options.
+     */
+    private static final int OPT_RUN_COMMANDS = 0x1100;
+
+    /**
+     * kmod 30's {@code cmdopts}, in its order (getopt's abbreviation and ambiguity rules depend on it), then kmod4j's
+     * (the target options, then {@code --run-commands}).
+     */
+    private static final List<LongOption> LONG_OPTIONS = withRunCommands(Target.withKmod4jOptions(List.of(
             new LongOption("all", HasArg.NO, 'a', false),
             new LongOption("remove", HasArg.NO, 'r', false),
             new LongOption("remove-dependencies", HasArg.NO, 5, false),
@@ -61,7 +73,13 @@ public final class Modprobe {
             new LongOption("quiet", HasArg.NO, 'q', false),
             new LongOption("verbose", HasArg.NO, 'v', false),
             new LongOption("version", HasArg.NO, 'V', false),
-            new LongOption("help", HasArg.NO, 'h', false)));
+            new LongOption("help", HasArg.NO, 'h', false))));
+
+    private static List<LongOption> withRunCommands(List<LongOption> options) {
+        List<LongOption> all = new ArrayList<>(options);
+        all.add(new LongOption("run-commands", HasArg.NO, OPT_RUN_COMMANDS, true));
+        return List.copyOf(all);
+    }
 
     private static final String SHORT_OPTIONS = "arw:RibfDcnC:d:S:sqvVh";
 
@@ -287,6 +305,16 @@ public final class Modprobe {
         private boolean removeHolders;
         private long waitMsec;
         private String modprobeOptions;
+        /** {@code --run-commands}: remove commands run on the host whatever the target. */
+        private boolean runCommandsOption;
+        /**
+         * Why remove commands are only reported, not run: {@code "--root"} or {@code "--sim"} (the target is not this
+         * host), or null when they run. A fixture's {@code etc/modprobe.d} is test data: its commands must not touch
+         * the machine the test runs on.
+         */
+        private String commandsHeldBy;
+        /** The message of a fixture kmod4j refused to use, for the JSON report. */
+        private String fixtureError;
 
         // state
         private Libkmod lib;
@@ -398,6 +426,7 @@ public final class Modprobe {
                         io.out().print(help(prog));
                         return 0;
                     }
+                    case OPT_RUN_COMMANDS -> runCommandsOption = true;
                     default -> {
                         if (!kmod4j.take(o)) {
                             return 1;
@@ -413,6 +442,12 @@ public final class Modprobe {
                         kmod4j.target());
             } catch (ToolLog.FatalExit e) {
                 status = 1;
+            } catch (FixtureException e) {
+                // A fixture kmod4j refuses to use (its message names the file): shown whatever -q or -s say, since it
+                // is about kmod4j's input, not one of kmod's messages. Nothing of the fixture was changed by it.
+                io.err().print(prog + ": ERROR: " + e.getMessage() + "\n");
+                fixtureError = e.getMessage();
+                status = 1;
             } finally {
                 log.close();
             }
@@ -426,6 +461,9 @@ public final class Modprobe {
                 doc.put("config_files", config == null ? List.of() : config.files);
                 doc.put("arguments", arguments);
                 doc.put("events", events);
+                if (fixtureError != null) {
+                    doc.put("error", fixtureError);
+                }
                 io.out().print(Json.write(doc) + "\n");
             }
             return status;
@@ -452,6 +490,11 @@ public final class Modprobe {
                 log.error(e.getMessage() + "\n");
                 return 1;
             }
+            // Remove commands run on this host only when the target is this host, or when asked to.
+            boolean thisHost = target.kernel() instanceof HostKernel hk && hk.isRealRoot();
+            if (!thisHost && !runCommandsOption) {
+                commandsHeldBy = options.sim() != null ? "--sim" : "--root";
+            }
             String release = kversion != null ? kversion : target.files().release();
             if (root != null) {
                 // -d DIR: a directory of the user's own file system, like kmod's (made absolute from the cwd).
@@ -471,6 +514,9 @@ public final class Modprobe {
             } else {
                 for (String c : DEFAULT_CONFIG_PATHS) {
                     sources.add(new ModprobeConfig.Source(c, target.files().resolve(c)));
+                    if (!thisHost) {
+                        checkFixtureConfig(target.files(), c);
+                    }
                 }
             }
             // kmod_new(): libkmod's default logger until the tool installs its own
@@ -484,7 +530,7 @@ public final class Modprobe {
                 int r;
                 try {
                     r = rmmod(operands.get(i));
-                } catch (ToolLog.FatalExit e) {
+                } catch (ToolLog.FatalExit | FixtureException e) {
                     for (String rest : operands.subList(i + 1, operands.size())) {
                         Map<String, Object> a = new LinkedHashMap<>();
                         a.put("argument", rest);
@@ -499,6 +545,31 @@ public final class Modprobe {
                 }
             }
             return err >= 0 ? 0 : 1;
+        }
+
+        /**
+         * A fixture's configuration directory is read file by file by {@link ModprobeConfig}: each entry is resolved
+         * through the fixture first, so that a {@code .conf} that is a symbolic link out of the root (to
+         * {@code /dev/zero}, to a file of the machine) is refused with its name instead of being read. Entries that
+         * are neither files nor directories (a FIFO would block the read) are refused too.
+         */
+        private void checkFixtureConfig(Target.Filesystem files, String dir) {
+            Path p = files.resolve(dir);
+            if (p == null || !java.nio.file.Files.isDirectory(p)) {
+                return;
+            }
+            try (java.nio.file.DirectoryStream<Path> entries = java.nio.file.Files.newDirectoryStream(p)) {
+                for (Path entry : entries) {
+                    Path real = files.resolve(dir + "/" + entry.getFileName());
+                    if (java.nio.file.Files.exists(real) && !java.nio.file.Files.isRegularFile(real)
+                            && !java.nio.file.Files.isDirectory(real)) {
+                        throw new FixtureException(real + ": not a regular file (a FIFO, device or socket) in a "
+                                + "configuration directory of the fixture; nothing was changed");
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // unreadable: ModprobeConfig skips it as libkmod does
+            }
         }
 
         private Path userPath(String path) {
@@ -997,6 +1068,15 @@ public final class Modprobe {
             show("remove " + cmd + "\n");
             if (dryRun) {
                 event(mod, role, "would-run-command").put("command", cmd);
+                return 0;
+            }
+            if (commandsHeldBy != null) {
+                // Not run: reported as what would run, as -n does, and the run goes on as if it had succeeded.
+                Map<String, Object> e = event(mod, role, "would-run-command");
+                e.put("command", cmd);
+                e.put("not_run", commandsHeldBy);
+                log.printf(KmodLog.LOG_WARNING, "kmod4j: remove command for " + mod.name + " not run under "
+                        + commandsHeldBy + " (--run-commands runs it on this host): " + cmd + "\n");
                 return 0;
             }
             Map<String, Object> e = event(mod, role, "command");

@@ -13,6 +13,7 @@ import org.kmod4j.api.ModuleSubsystem;
 import org.kmod4j.api.SyscallResult;
 import org.kmod4j.api.UserString;
 import org.kmod4j.api.ViewException;
+import org.kmod4j.host.FixtureException;
 import org.kmod4j.tools.Getopt.HasArg;
 import org.kmod4j.tools.Getopt.LongOption;
 
@@ -72,6 +73,8 @@ public final class Rmmod {
         private final ToolIo io;
         private final ToolLog log;
         private final List<Object> results = new ArrayList<>();
+        /** The message of a fixture kmod4j refused to use, for the JSON report. */
+        private String fixtureError;
 
         Run(String prog, ToolIo io) {
             this.prog = prog;
@@ -115,6 +118,9 @@ public final class Rmmod {
                     doc.put("schema", 1);
                     doc.put("exit_status", status);
                     doc.put("results", results);
+                    if (fixtureError != null) {
+                        doc.put("error", fixtureError);
+                    }
                     io.out().print(Json.write(doc) + "\n");
                 }
                 return status;
@@ -134,6 +140,9 @@ public final class Rmmod {
             } catch (Target.TargetException e) {
                 log.error(e.getMessage() + "\n");
                 return 1;
+            } catch (FixtureException e) {
+                brokenFixture(e);
+                return 1;
             }
             log.priority = verbose;
             RecordingKernel kernel = new RecordingKernel(target.kernel());
@@ -144,49 +153,79 @@ public final class Rmmod {
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("argument", arg);
                 results.add(result);
-                Libkmod.Module mod;
-                if (exists(arg)) {
-                    Libkmod.Result<Libkmod.Module> created = lib.newFromPath(arg);
-                    if (!created.isOk()) {
-                        log.error("could not use module " + arg + ": " + Strerror.text(-created.error()) + "\n");
-                        failures++; // kmod 30 forgot this and exited 0 (fixed in kmod 34)
-                        fail(result, null, "bad-argument", null);
-                        for (String skipped : operands.subList(i + 1, operands.size())) {
-                            Map<String, Object> s = new LinkedHashMap<>();
-                            s.put("argument", skipped);
-                            s.put("module", null);
-                            s.put("outcome", "skipped");
-                            results.add(s);
-                        }
-                        break;
+                try {
+                    if (!removeOne(lib, kernel, arg, flags, result)) {
+                        failures++;
                     }
-                    mod = created.value();
-                } else {
-                    mod = lib.newFromName(arg);
+                } catch (FixtureException e) {
+                    // a fixture kmod4j refuses to use: nothing of it was changed; the run stops here
+                    brokenFixture(e);
+                    result.putIfAbsent("module", null);
+                    result.put("outcome", "failed");
+                    result.put("reason", "broken-fixture");
+                    skip(operands.subList(i + 1, operands.size()));
+                    return 1;
                 }
-                result.put("module", mod.name());
-                if ((flags & Libkmod.REMOVE_FORCE) == 0 && !checkInUse(lib, mod, result)) {
-                    failures++;
-                    continue;
-                }
-                kernel.last = null;
-                int err = lib.removeModule(mod, flags);
-                if (kernel.last != null) {
-                    Map<String, Object> call = new LinkedHashMap<>();
-                    call.put("name", mod.name());
-                    call.put("flags", kernel.lastFlags);
-                    call.put("result", err == 0 ? "OK" : errnoName(-err));
-                    result.put("syscall", call);
-                }
-                if (err < 0) {
-                    log.error("could not remove module " + arg + ": " + lib.lastErrorText() + "\n");
-                    failures++;
-                    fail(result, mod, "syscall", errnoName(-err));
-                } else {
-                    result.put("outcome", "removed");
+                if ("bad-argument".equals(result.get("reason"))) {
+                    skip(operands.subList(i + 1, operands.size()));
+                    break;
                 }
             }
             return failures == 0 ? 0 : 1;
+        }
+
+        /** Reports a fixture kmod4j refuses to use, whatever -q or -s say: it is about kmod4j's input, not kmod's. */
+        private void brokenFixture(FixtureException e) {
+            io.err().print(prog + ": ERROR: " + e.getMessage() + "\n");
+            fixtureError = e.getMessage();
+        }
+
+        private void skip(List<String> rest) {
+            for (String skipped : rest) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("argument", skipped);
+                s.put("module", null);
+                s.put("outcome", "skipped");
+                results.add(s);
+            }
+        }
+
+        /** One argument; false when it failed. */
+        private boolean removeOne(Libkmod lib, RecordingKernel kernel, String arg, int flags,
+                                  Map<String, Object> result) {
+            Libkmod.Module mod;
+            if (exists(arg)) {
+                Libkmod.Result<Libkmod.Module> created = lib.newFromPath(arg);
+                if (!created.isOk()) {
+                    log.error("could not use module " + arg + ": " + Strerror.text(-created.error()) + "\n");
+                    // a failure: kmod 30 forgot this and exited 0 (fixed in kmod 34); the caller stops the run
+                    fail(result, null, "bad-argument", null);
+                    return false;
+                }
+                mod = created.value();
+            } else {
+                mod = lib.newFromName(arg);
+            }
+            result.put("module", mod.name());
+            if ((flags & Libkmod.REMOVE_FORCE) == 0 && !checkInUse(lib, mod, result)) {
+                return false;
+            }
+            kernel.last = null;
+            int err = lib.removeModule(mod, flags);
+            if (kernel.last != null) {
+                Map<String, Object> call = new LinkedHashMap<>();
+                call.put("name", mod.name());
+                call.put("flags", kernel.lastFlags);
+                call.put("result", err == 0 ? "OK" : errnoName(-err));
+                result.put("syscall", call);
+            }
+            if (err < 0) {
+                log.error("could not remove module " + arg + ": " + lib.lastErrorText() + "\n");
+                fail(result, mod, "syscall", errnoName(-err));
+                return false;
+            }
+            result.put("outcome", "removed");
+            return true;
         }
 
         /** {@code check_module_inuse()}: true when the module may be removed. */

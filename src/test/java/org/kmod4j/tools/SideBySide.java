@@ -187,7 +187,8 @@ final class SideBySide {
         Fixture forKmod4j = fx.copyTo(fx.root.resolveSibling("kmod4j-" + n));
         KmodPeer.Run kmod = KmodPeer.run(forKmod, cwd, "modprobe", List.of(args), true, env);
 
-        List<String> full = new ArrayList<>(List.of("--root", forKmod4j.root.toString()));
+        // kmod runs the fixture's remove commands; kmod4j does so under --root only when asked to
+        List<String> full = new ArrayList<>(List.of("--root", forKmod4j.root.toString(), "--run-commands"));
         full.addAll(List.of(args));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -221,7 +222,8 @@ final class SideBySide {
             Fixture forCli = fx.copyTo(fx.root.resolveSibling("cli-" + n));
             StringWriter cliOut = new StringWriter();
             StringWriter cliErr = new StringWriter();
-            List<String> cliArgs = new ArrayList<>(List.of("modprobe", "--root", forCli.root.toString()));
+            List<String> cliArgs = new ArrayList<>(List.of("modprobe", "--root", forCli.root.toString(),
+                    "--run-commands"));
             cliArgs.addAll(List.of(args));
             int cliStatus = Main.run(cliArgs.toArray(String[]::new), new PrintWriter(cliOut, true),
                     new PrintWriter(cliErr, true));
