@@ -152,19 +152,16 @@ final class SimCommand {
 
     /** Reads and parses a scenario file, turning every failure into a one-line message. */
     static Scenario readScenario(Path file) throws UnusableScenario {
-        String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return ScenarioParser.read(file);
         } catch (NoSuchFileException e) {
             throw new UnusableScenario("kmod4j: " + file + ": no such file", 1);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UnusableScenario("kmod4j: cannot read " + file + ": Permission denied", 1);
         } catch (IOException e) {
             throw new UnusableScenario("kmod4j: cannot read " + file + ": " + e.getMessage(), 1);
-        }
-        try {
-            return ScenarioParser.parse(text);
         } catch (ScenarioSyntaxException e) {
-            throw new UnusableScenario("kmod4j: " + file + ":" + e.line() + ": "
-                    + e.getMessage().replaceFirst("^line \\d+: ", ""), 2);
+            throw new UnusableScenario("kmod4j: " + e.describe(file), 2);
         }
     }
 }

@@ -27,9 +27,9 @@ public final class Lsmod {
         PrintWriter err = io.err();
         try {
             return lsmod(prog, args, io, out, err);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             // Never a stack trace, and kmod's exit statuses are only 0 and 1.
-            err.print("Error: kmod4j internal error: " + e + "\n");
+            err.print("Error: " + Target.failureMessage(e) + "\n");
             return 1;
         } finally {
             out.flush();

@@ -175,9 +175,9 @@ public final class Modprobe {
         Run run = new Run(prog, io, env);
         try {
             return run.modprobe(args);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             // Never a stack trace, and kmod's exit statuses here are only 0 and 1.
-            io.err().print(prog + ": ERROR: kmod4j internal error: " + e + "\n");
+            io.err().print(prog + ": ERROR: " + Target.failureMessage(e) + "\n");
             return 1;
         } finally {
             io.out().flush();
@@ -463,6 +463,8 @@ public final class Modprobe {
             } else {
                 dir = target.files().moduleDirectory(release);
             }
+            // A corrupt index stops the run here, before anything is removed (Target.BadInputException).
+            dir.check();
             List<ModprobeConfig.Source> sources = new ArrayList<>();
             if (!configPaths.isEmpty()) {
                 for (String c : configPaths) {

@@ -52,6 +52,18 @@ public interface ModuleDirectory {
     byte[] softdepFile();
 
     /**
+     * Opens every index now, so that a corrupt one is reported before the tool changes anything rather than halfway
+     * through a removal; nothing for a directory without files.
+     *
+     * @throws IndexFile.CorruptIndexException naming the first corrupt index, its offset and what is wrong there
+     */
+    default void check() {
+    }
+
+    /** The largest {@code modules.softdep} read: real ones are a few KiB. */
+    int MAX_SOFTDEP_SIZE = 16 << 20;
+
+    /**
      * A directory of real files. {@code files} maps an absolute path as libkmod would open it to the file behind it
      * (the path itself on a real host, the path under the root for a fixture tree).
      */
@@ -93,10 +105,22 @@ public interface ModuleDirectory {
         }
 
         private IndexFile index(String file) {
-            return indexes.computeIfAbsent(file, f -> {
-                Path p = path(dirname + "/" + f);
-                return p == null ? null : IndexFile.open(p);
-            });
+            if (indexes.containsKey(file)) {
+                return indexes.get(file);
+            }
+            Path p = path(dirname + "/" + file);
+            IndexFile index = p == null ? null : IndexFile.open(p, dirname + "/" + file);
+            indexes.put(file, index);
+            return index;
+        }
+
+        @Override
+        public void check() {
+            index("modules.dep.bin");
+            index("modules.builtin.bin");
+            for (WildIndex w : WildIndex.values()) {
+                index(w.file);
+            }
         }
 
         @Override
@@ -135,9 +159,12 @@ public interface ModuleDirectory {
                 return null;
             }
             try {
-                return Files.readAllBytes(p);
-            } catch (java.io.IOException e) {
-                return null;
+                return IndexFile.readBounded(p, MAX_SOFTDEP_SIZE);
+            } catch (IndexFile.TooLargeException e) {
+                throw new Target.BadInputException(dirname + "/modules.softdep: larger than "
+                        + (MAX_SOFTDEP_SIZE >> 20) + " MiB, not read");
+            } catch (java.io.IOException | RuntimeException e) {
+                return null; // open() failed: libkmod goes on without it
             }
         }
     }
