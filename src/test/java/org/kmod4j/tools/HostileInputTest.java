@@ -192,6 +192,13 @@ class HostileInputTest {
 
     /** Every regular file's bytes and every symbolic link's target under a root, to compare before and after. */
     record Snapshot(java.util.Map<String, String> entries) {
+        /** The same without the entries under the given relative paths. */
+        Snapshot without(String... prefixes) {
+            java.util.Map<String, String> m = new java.util.TreeMap<>(entries);
+            m.keySet().removeIf(k -> java.util.Arrays.stream(prefixes).anyMatch(k::startsWith));
+            return new Snapshot(m);
+        }
+
         static Snapshot of(Path root) {
             java.util.Map<String, String> m = new java.util.TreeMap<>();
             try (var walk = Files.walk(root)) {
