@@ -19,14 +19,20 @@ final class Fnmatch {
 
     /** {@code fnmatch(pattern, string, 0) == 0}. */
     static boolean matches(String pattern, String string) {
-        return match(pattern, 0, string, 0);
+        return match(pattern, 0, string, 0, new java.util.HashSet<>());
     }
 
     private static char at(String s, int i) {
         return i < s.length() ? s.charAt(i) : '\0';
     }
 
-    private static boolean match(String p, int pi, String s, int si) {
+    /**
+     * Whether {@code p} from {@code pi} matches {@code s} from {@code si}. The result depends on nothing else, so the
+     * positions already found not to match after a {@code *} are remembered in {@code failed}: without that, a
+     * pattern such as {@code *a*a*a...*b} from a hostile modprobe.d line takes exponential time (as glibc's does);
+     * with it, each pair of positions is tried once.
+     */
+    private static boolean match(String p, int pi, String s, int si, java.util.Set<Long> failed) {
         while (pi < p.length()) {
             char c = p.charAt(pi++);
             switch (c) {
@@ -61,9 +67,14 @@ final class Fnmatch {
                         return true;
                     }
                     for (int k = si; k <= s.length(); k++) {
-                        if (match(p, pi, s, k)) {
+                        long state = ((long) pi << 32) | k;
+                        if (failed.contains(state)) {
+                            continue;
+                        }
+                        if (match(p, pi, s, k, failed)) {
                             return true;
                         }
+                        failed.add(state);
                     }
                     return false;
                 }

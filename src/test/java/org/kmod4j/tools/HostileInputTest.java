@@ -167,6 +167,20 @@ class HostileInputTest {
                 + "ignoring bad line starting with 'alias'\n" + without.err(), without.status()), r);
     }
 
+    /** A pattern like *a*a*a...*b against a long name took exponential time (over a minute for 25 stars). */
+    @Test
+    void aliasPatternWithManyStarsIsMatchedInBoundedTime() throws IOException {
+        Fixture fx = fixtureWithAModule();
+        Path conf = Files.createDirectories(fx.root.resolve("etc/modprobe.d")).resolve("stars.conf");
+        Files.writeString(conf, "alias " + "*a".repeat(60) + "*b kmod4j_a\n");
+        String name = "a".repeat(200);
+        Run r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> cli("modprobe", "--root", fx.root.toString(), "-r", name));
+        assertEquals(new Run("", "modprobe: FATAL: Module " + name + " not found.\n", 1), r);
+        assertTrue(Fnmatch.matches("*a".repeat(60) + "*b", "a".repeat(200) + "b"));
+        assertFalse(Fnmatch.matches("*a".repeat(60) + "*b", "a".repeat(200)));
+    }
+
     @Test
     void lastResortHandlerPrintsOneLineWithoutAJavaClassName() {
         for (Throwable t : List.of(new StackOverflowError(), new OutOfMemoryError("Java heap space"),
