@@ -182,6 +182,20 @@ class HostileInputTest {
     }
 
     @Test
+    void aliasPatternBeyondTheBoundsIsRefusedWithAMessageNotAHangOrAStackOverflow() throws IOException {
+        Fixture fx = fixtureWithAModule();
+        Path conf = Files.createDirectories(fx.root.resolve("etc/modprobe.d")).resolve("stars.conf");
+        Files.writeString(conf, "alias " + "*a".repeat(100_000) + "*b kmod4j_x\n");
+        Snapshot before = Snapshot.of(fx.root);
+        Run r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> cli("modprobe", "--root", fx.root.toString(), "-r", "a".repeat(4000)));
+        assertEquals(new Run("", "modprobe: ERROR: the wildcard pattern '" + "*a".repeat(20) + "...' (200002 bytes) "
+                + "is too complex to match against a name of 4000 bytes (more than 2000 nested '*'); kmod4j stops "
+                + "instead of running for minutes\n", 1), r);
+        assertEquals(before, Snapshot.of(fx.root));
+    }
+
+    @Test
     void lastResortHandlerPrintsOneLineWithoutAJavaClassName() {
         for (Throwable t : List.of(new StackOverflowError(), new OutOfMemoryError("Java heap space"),
                                    new IllegalStateException("boom"), new NullPointerException())) {
