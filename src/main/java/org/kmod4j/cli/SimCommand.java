@@ -114,7 +114,7 @@ final class SimCommand {
                 String name = run.getFileName().toString().replaceFirst("\\.out$", "");
                 try {
                     Scenario scenario = readScenario(scenarios.resolve(name + ".scn"));
-                    RecordComparison.Result r = RecordComparison.compare(Files.readString(run),
+                    RecordComparison.Result r = RecordComparison.compare(readOutput(run),
                             new ScenarioRunner(scenario).run());
                     records += r.total();
                     matched += r.matched();
@@ -136,6 +136,24 @@ final class SimCommand {
             out.printf("records: %d/%d matched%n", matched, records);
             out.printf("conformance: %d passed, %d failed%n", passed, runs.size() - passed);
             return passed == runs.size() ? 0 : 1;
+        }
+    }
+
+    /** The most a real kernel's NAME.out may hold: a run's records are a few KiB. */
+    static final long MAX_OUTPUT_SIZE = 64L << 20;
+
+    /**
+     * A real kernel's records: UTF-8 text of a bounded size. The failures say which (the file is named by the caller's
+     * line), instead of Java's "Input length = 1".
+     */
+    static String readOutput(Path run) throws IOException {
+        if (Files.size(run) > MAX_OUTPUT_SIZE) {
+            throw new IOException(run.getFileName() + " is larger than " + (MAX_OUTPUT_SIZE >> 20) + " MiB");
+        }
+        try {
+            return Files.readString(run, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(run.getFileName() + " is not UTF-8 text");
         }
     }
 

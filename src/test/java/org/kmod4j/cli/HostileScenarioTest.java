@@ -127,6 +127,19 @@ class HostileScenarioTest {
     }
 
     @Test
+    void compareNamesAnOutputFileThatIsNotUtf8InsteadOfInputLength() throws IOException {
+        Path scenarios = java.nio.file.Files.createDirectories(dir.resolve("scn"));
+        Path outputs = java.nio.file.Files.createDirectories(dir.resolve("out"));
+        write("scn/a.scn", "module m\nload m\n");
+        write("out/a.out", new byte[] {'R', 'E', 'S', (byte) 0xff, '\n'});
+        Outcome o = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
+        assertEquals(1, o.status());
+        assertTrue(o.out().startsWith("a                                        cannot run: a.out is not UTF-8 text\n"),
+                o.out());
+        assertEquals("", o.err());
+    }
+
+    @Test
     void directoryGivenAsScenarioIsNamedNotAStackTrace() {
         Outcome o = kmod4j("sim", "run", dir.toString());
         assertEquals(new Outcome(1, "", "kmod4j: cannot read " + dir + ": Is a directory\n"), o);
