@@ -63,6 +63,7 @@ public final class ScenarioParser {
      * @throws ScenarioSyntaxException when it is too large, not UTF-8, or has a malformed line
      */
     public static Scenario read(java.nio.file.Path file) throws java.io.IOException, ScenarioSyntaxException {
+        java.util.Objects.requireNonNull(file, "file");
         if (java.nio.file.Files.isDirectory(file)) {
             throw new java.io.IOException("Is a directory");
         }
@@ -84,6 +85,7 @@ public final class ScenarioParser {
      * Latin-1 byte there is a mistake better shown than guessed.
      */
     public static String decode(byte[] bytes) throws ScenarioSyntaxException {
+        java.util.Objects.requireNonNull(bytes, "bytes");
         java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                 .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
@@ -111,6 +113,7 @@ public final class ScenarioParser {
 
     /** Parses a whole scenario text (a leading byte-order mark is dropped, lines may end in CR LF). */
     public static Scenario parse(String text) throws ScenarioSyntaxException {
+        java.util.Objects.requireNonNull(text, "text");
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
