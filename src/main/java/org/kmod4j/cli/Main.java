@@ -66,6 +66,19 @@ public final class Main {
         CommandLine cl = new CommandLine(new Kmod4jCommand());
         cl.setOut(out);
         cl.setErr(err);
+        // picocli's own Path conversion reports a bad path with Java's exception name; this one says what is wrong.
+        // An empty path is refused as well: Java would take it as the working directory.
+        cl.registerConverter(java.nio.file.Path.class, text -> {
+            if (text.isEmpty()) {
+                throw new CommandLine.TypeConversionException("an empty path names no file");
+            }
+            try {
+                return java.nio.file.Path.of(text);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new CommandLine.TypeConversionException("'" + Target.printable(text) + "' is not a valid path ("
+                        + e.getReason() + ")");
+            }
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             err.println("kmod4j: " + Target.failureMessage(e));
             return 1;

@@ -195,7 +195,10 @@ public final class IndexFile {
         if (pos < HEADER_SIZE) {
             throw new CorruptIndexException(name, from, "node offset " + pos + " points into the 12-byte header");
         }
-        if (pos >= data.length) {
+        // A node without flags has no bytes at all: depmod writes an empty index as a header whose root offset is
+        // the end of the file (12). Any other node needs at least one byte inside the file.
+        boolean empty = (offset & (FLAG_PREFIX | FLAG_CHILDS | FLAG_VALUES)) == 0;
+        if (pos > data.length || (pos == data.length && !empty)) {
             throw new CorruptIndexException(name, from, "node offset " + pos + " is past the end of the file ("
                     + data.length + " bytes)");
         }
@@ -272,8 +275,10 @@ public final class IndexFile {
         List<Integer> nextChild = new ArrayList<>();
         List<Integer> keyLength = new ArrayList<>();
         Layout root = layout(rootOffset, name, 8);
-        seen.set(root.pos());
-        onPath.set(root.pos());
+        if (root.pos() < data.length) {
+            seen.set(root.pos());
+            onPath.set(root.pos());
+        }
         path.add(root);
         nextChild.add(0);
         keyLength.add(prefixLength(root));
@@ -283,7 +288,9 @@ public final class IndexFile {
             Layout node = path.get(top);
             int i = nextChild.get(top);
             if (i >= node.childCount()) {
-                onPath.clear(node.pos());
+                if (node.pos() < data.length) {
+                    onPath.clear(node.pos());
+                }
                 path.removeLast();
                 nextChild.removeLast();
                 keyLength.removeLast();
@@ -296,6 +303,11 @@ public final class IndexFile {
                 continue;
             }
             int pos = child & OFFSET_MASK;
+            if ((child & (FLAG_PREFIX | FLAG_CHILDS | FLAG_VALUES)) == 0) {
+                // a node of zero bytes: nothing to read below it, and another zero-byte node may share its offset
+                layout(child, name, at);
+                continue;
+            }
             if (pos < data.length && onPath.get(pos)) {
                 throw new CorruptIndexException(name, at, "the child '" + printable(node.first() + i)
                         + "' points back at its ancestor node at offset " + pos + " (a cycle)");

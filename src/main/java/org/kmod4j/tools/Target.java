@@ -214,7 +214,7 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
     }
 
     /** A user's text in a message, control characters escaped so that they cannot garble the terminal. */
-    static String printable(String text) {
+    public static String printable(String text) {
         StringBuilder b = new StringBuilder();
         for (char c : text.toCharArray()) {
             if (c < 0x20 || c == 0x7f) {

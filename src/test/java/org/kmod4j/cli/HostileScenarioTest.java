@@ -140,6 +140,18 @@ class HostileScenarioTest {
     }
 
     @Test
+    void badOrEmptyScenarioPathIsNamedWithoutJavasExceptionName() {
+        Outcome nul = kmod4j("sim", "run", "a\u0000b");
+        assertEquals(2, nul.status());
+        assertTrue(nul.err().startsWith("Invalid value for positional parameter at index 0 (FILE): 'a\\x00b' is not "
+                + "a valid path (Nul character not allowed)\n"), nul.err());
+        Outcome empty = kmod4j("sim", "run", "");
+        assertEquals(2, empty.status());
+        assertTrue(empty.err().startsWith("Invalid value for positional parameter at index 0 (FILE): an empty path "
+                + "names no file\n"), empty.err());
+    }
+
+    @Test
     void directoryGivenAsScenarioIsNamedNotAStackTrace() {
         Outcome o = kmod4j("sim", "run", dir.toString());
         assertEquals(new Outcome(1, "", "kmod4j: cannot read " + dir + ": Is a directory\n"), o);

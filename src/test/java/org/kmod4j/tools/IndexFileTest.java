@@ -70,6 +70,25 @@ class IndexFileTest {
         assumeTrue(checked > 0, "no modules.builtin with its .bin on this machine");
     }
 
+    /** The check refuses nothing depmod wrote: every index of this machine's module directories opens. */
+    @Test
+    void everyIndexOnThisMachinePassesTheCheck() throws IOException {
+        Path modules = Path.of("/lib/modules");
+        assumeTrue(Files.isDirectory(modules), "no /lib/modules here");
+        int opened = 0;
+        try (DirectoryStream<Path> releases = Files.newDirectoryStream(modules)) {
+            for (Path release : releases) {
+                try (DirectoryStream<Path> bins = Files.newDirectoryStream(release, "modules.*.bin")) {
+                    for (Path bin : bins) {
+                        assertNotNull(IndexFile.open(bin), bin.toString());
+                        opened++;
+                    }
+                }
+            }
+        }
+        assumeTrue(opened > 0, "no index files on this machine");
+    }
+
     @Test
     void rejectsWhatIsNotAnIndex() {
         assertNull(IndexFile.parse(new byte[0]));
@@ -77,15 +96,35 @@ class IndexFileTest {
         byte[] header = {(byte) 0xb0, 0x07, (byte) 0xf4, 0x57, 0x00, 0x03, 0x00, 0x01, 0, 0, 0, 12};
         assertNull(IndexFile.parse(header)); // wrong major version
         header[5] = 0x02;
-        // the root node lies beyond the end: refused when opened, naming the offset of the root word
+        // depmod's empty index: the root is a node without flags, which has no bytes, at the end of the file
+        IndexFile empty = IndexFile.parse(Arrays.copyOf(header, 12), "t.bin");
+        assertNull(empty.search("anything"));
+        assertNull(empty.search(""));
+        assertEquals(List.of(), empty.searchWild("anything"));
+        // a root with values there lies beyond the end: refused when opened, naming the offset of the root word
+        header[8] = 0x40;
         IndexFile.CorruptIndexException e = assertThrows(IndexFile.CorruptIndexException.class,
                 () -> IndexFile.parse(Arrays.copyOf(header, 12), "t.bin"));
         assertEquals("t.bin: corrupt index at offset 8 (0x8): node offset 12 is past the end of the file (12 bytes)",
                 e.getMessage());
-        header[11] = 0; // root offset 0: an empty index, every lookup misses
-        IndexFile empty = IndexFile.parse(header);
-        assertNull(empty.search("anything"));
-        assertEquals(List.of(), empty.searchWild("anything"));
+        header[8] = 0;
+        header[11] = 0; // root offset 0: no root, every lookup misses
+        IndexFile none = IndexFile.parse(header);
+        assertNull(none.search("anything"));
+        assertEquals(List.of(), none.searchWild("anything"));
+    }
+
+    /** What depmod writes for a module without aliases, symbols or builtins: a header and an empty root. */
+    @Test
+    void emptyIndexWrittenByDepmodIsAccepted() throws IOException, InterruptedException {
+        assumeTrue(Fixture.canBuildModules(), "gcc or depmod missing");
+        Fixture fx = new Fixture(tmp);
+        fx.ko("kernel/a/kmod4j_plain.ko", List.of(), List.of());
+        assumeTrue(fx.depmod(), "depmod failed");
+        IndexFile index = IndexFile.open(fx.moduleDir().resolve("modules.alias.bin"));
+        assertNotNull(index);
+        assertEquals(List.of(), index.searchWild("kmod4j_plain"));
+        assertNotNull(IndexFile.open(fx.moduleDir().resolve("modules.dep.bin")).search("kmod4j_plain"));
     }
 
     // ---- corrupt indexes: refused when opened, with the file and the offset ------------------------------------
