@@ -157,7 +157,43 @@ public final class ScenarioParser {
                 default -> commands.add(parseCommand(number, line));
             }
         }
+        checkParameterDurations(images, commands);
         return new Scenario(profile, images, builtins, commands);
+    }
+
+    /**
+     * A {@code load} that gives a duration parameter ({@code init=param:P} or {@code exit=param:P}) a value beyond
+     * {@link #MAX_MILLIS}: refused on the load's line, as a literal duration is, so that virtual time cannot overflow.
+     * Words are split as the simulated loader splits them; values that are not numbers count as 0 there and are let
+     * through.
+     */
+    private static void checkParameterDurations(List<ModuleImage> images, List<Command> commands)
+            throws ScenarioSyntaxException {
+        Map<String, java.util.Set<String>> durationParams = new java.util.HashMap<>();
+        for (ModuleImage image : images) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            image.init().flatMap(ModuleImage.Function::durationParameter).ifPresent(names::add);
+            image.exit().flatMap(ModuleImage.Function::durationParameter).ifPresent(names::add);
+            if (!names.isEmpty()) {
+                durationParams.put(image.name().value(), names);
+            }
+        }
+        for (Command c : commands) {
+            if (c.verb() != Verb.LOAD || c.args().size() < 2 || !durationParams.containsKey(c.arg(0))) {
+                continue;
+            }
+            for (String word : c.arg(1).trim().split("\\s+")) {
+                int eq = word.indexOf('=');
+                if (eq < 0 || !durationParams.get(c.arg(0)).contains(word.substring(0, eq))) {
+                    continue;
+                }
+                String value = word.substring(eq + 1);
+                if (value.matches("[0-9]+") && (value.length() > 13 || Long.parseLong(value) > MAX_MILLIS)) {
+                    throw new ScenarioSyntaxException(c.line(), word.substring(0, eq) + "=" + value
+                            + ": a duration of more than the " + MAX_MILLIS + " ms (about 31 years) a scenario may give");
+                }
+            }
+        }
     }
 
     /**

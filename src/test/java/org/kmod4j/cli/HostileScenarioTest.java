@@ -103,6 +103,15 @@ class HostileScenarioTest {
     }
 
     @Test
+    void durationGivenAsALoadParameterIsBoundedToo() throws IOException {
+        Path f = write("param.scn", "module m init=param:T\nload m T=9223372036854775807\n");
+        assertEquals(new Outcome(2, "", "kmod4j: " + f + ":2: T=9223372036854775807: a duration of more than the "
+                + "1000000000000 ms (about 31 years) a scenario may give\n"), kmod4j("sim", "run", f.toString()));
+        Path g = write("param-ok.scn", "module m init=param:T\nload m T=1000 U=99999999999999999999\n");
+        assertEquals(0, kmod4j("sim", "run", g.toString()).status());
+    }
+
+    @Test
     void hugeNumbersAreNamedAsTooLargeNotAsAParseFailure() throws IOException {
         Path f = write("size.scn", "module m size=99999999999999999999\n");
         assertEquals(new Outcome(2, "", "kmod4j: " + f + ":1: number 99999999999999999999 is too large (at most "
