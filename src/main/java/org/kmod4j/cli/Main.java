@@ -25,6 +25,9 @@ public final class Main {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
+        // A failure in a thread of ours that nothing joins would otherwise get Java's default: a stack trace.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) ->
+                err.println("kmod4j: " + Target.failureMessage(e)));
         System.exit(run(args, out, err));
     }
 
