@@ -170,16 +170,21 @@ final class SimCommand {
 
     /** Reads and parses a scenario file, turning every failure into a one-line message. */
     static Scenario readScenario(Path file) throws UnusableScenario {
+        // the name as messages show it: a control character in it would garble the terminal
+        String shown = org.kmod4j.tools.Target.printable(file.toString());
         try {
             return ScenarioParser.read(file);
         } catch (NoSuchFileException e) {
-            throw new UnusableScenario("kmod4j: " + file + ": no such file", 1);
+            throw new UnusableScenario("kmod4j: " + shown + ": no such file", 1);
         } catch (java.nio.file.AccessDeniedException e) {
-            throw new UnusableScenario("kmod4j: cannot read " + file + ": Permission denied", 1);
+            throw new UnusableScenario("kmod4j: cannot read " + shown + ": Permission denied", 1);
         } catch (IOException e) {
-            throw new UnusableScenario("kmod4j: cannot read " + file + ": " + e.getMessage(), 1);
+            // a FileSystemException's message repeats the raw path: its reason alone
+            String reason = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
+                    ? fse.getReason() : e.getMessage();
+            throw new UnusableScenario("kmod4j: cannot read " + shown + ": " + reason, 1);
         } catch (ScenarioSyntaxException e) {
-            throw new UnusableScenario("kmod4j: " + e.describe(file), 2);
+            throw new UnusableScenario("kmod4j: " + e.describe(shown), 2);
         }
     }
 }

@@ -231,14 +231,16 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
         if (e instanceof java.nio.file.AccessDeniedException) {
             return "Permission denied";
         }
-        String m = e.getMessage();
+        // a FileSystemException's message repeats the raw path: its reason alone
+        String m = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                : e.getMessage();
         return m == null ? "input/output error" : m;
     }
 
     /** The running host ({@code /}) or a fixture tree. */
     public static Target host(Path root, String syscall) throws TargetException {
         if (!Files.isDirectory(root)) {
-            throw new TargetException("--root " + root + ": not a directory.");
+            throw new TargetException("--root " + printable(root.toString()) + ": not a directory.");
         }
         HostKernel kernel;
         if (HostKernel.isRealRoot(root)) {
@@ -287,15 +289,16 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
      * declarations (as depmod would have indexed the kernel's modules.builtin).
      */
     public static Target simulated(Path file) throws TargetException {
+        String shown = printable(file.toString());
         Scenario scenario;
         try {
             scenario = ScenarioParser.read(file);
         } catch (NoSuchFileException e) {
-            throw new TargetException("--sim " + file + ": No such file or directory");
+            throw new TargetException("--sim " + shown + ": No such file or directory");
         } catch (IOException e) {
-            throw new TargetException("--sim " + file + ": cannot read it: " + ioReason(e));
+            throw new TargetException("--sim " + shown + ": cannot read it: " + ioReason(e));
         } catch (ScenarioSyntaxException e) {
-            throw new TargetException("--sim " + e.describe(file));
+            throw new TargetException("--sim " + e.describe(shown));
         }
         ScenarioRunner runner = new ScenarioRunner(scenario);
         try {

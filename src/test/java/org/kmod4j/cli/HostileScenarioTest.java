@@ -161,6 +161,14 @@ class HostileScenarioTest {
     }
 
     @Test
+    void controlCharactersInAFileNameAreShownEscaped() {
+        assertEquals(new Outcome(1, "", "kmod4j: a\\x01b\\x1b[31m: no such file\n"),
+                kmod4j("sim", "run", "a\u0001b\u001b[31m"));
+        assertEquals(new Outcome(1, "", "Error: --sim a\\x01b: No such file or directory\n"),
+                kmod4j("lsmod", "--sim", "a\u0001b"));
+    }
+
+    @Test
     void directoryGivenAsScenarioIsNamedNotAStackTrace() {
         Outcome o = kmod4j("sim", "run", dir.toString());
         assertEquals(new Outcome(1, "", "kmod4j: cannot read " + dir + ": Is a directory\n"), o);
