@@ -463,8 +463,6 @@ public final class Modprobe {
             } else {
                 dir = target.files().moduleDirectory(release);
             }
-            // A corrupt index stops the run here, before anything is removed (Target.BadInputException).
-            dir.check();
             List<ModprobeConfig.Source> sources = new ArrayList<>();
             if (!configPaths.isEmpty()) {
                 for (String c : configPaths) {
@@ -475,9 +473,16 @@ public final class Modprobe {
                     sources.add(new ModprobeConfig.Source(c, target.files().resolve(c)));
                 }
             }
-            // kmod_new(): libkmod's default logger until the tool installs its own
-            config = ModprobeConfig.load(dir.dirname(), dir.softdepFile(), sources,
-                    KmodLog.defaultLogger(io.err()));
+            // A corrupt index or an oversized configuration file stops the run here, before anything is removed.
+            try {
+                dir.check();
+                // kmod_new(): libkmod's default logger until the tool installs its own
+                config = ModprobeConfig.load(dir.dirname(), dir.softdepFile(), sources,
+                        KmodLog.defaultLogger(io.err()));
+            } catch (Target.BadInputException e) {
+                log.error(e.getMessage() + "\n");
+                return 1;
+            }
             // log_setup_kmod_log(ctx, verbose)
             log.priority = verbose;
             lib = new Libkmod(target.kernel(), target.builtins(), log);

@@ -92,6 +92,11 @@ class HostileInputTest {
         assertEquals(1, r.status(), r.toString());
         assertTrue(r.err().contains("modules.symbols.bin: corrupt index at offset"), r.err());
         assertEquals(before, Snapshot.of(fx.root));
+        // --json still gets its document, with the status
+        Run json = cli("modprobe", "--root", fx.root.toString(), "--json", "-r", "kmod4j_a");
+        assertEquals(1, json.status());
+        assertTrue(json.out().startsWith("{\"tool\":\"modprobe\",\"schema\":1,\"exit_status\":1,"), json.out());
+        assertEquals(before, Snapshot.of(fx.root));
     }
 
     @Test
