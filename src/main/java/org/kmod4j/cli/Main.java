@@ -6,6 +6,7 @@ import java.util.List;
 import org.kmod4j.tools.Lsmod;
 import org.kmod4j.tools.Modprobe;
 import org.kmod4j.tools.Rmmod;
+import org.kmod4j.tools.Target;
 import org.kmod4j.tools.ToolIo;
 import picocli.CommandLine;
 
@@ -24,11 +25,33 @@ public final class Main {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
+        // A failure in a thread of ours that nothing joins would otherwise get Java's default: a stack trace.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) ->
+                err.println("kmod4j: " + Target.failureMessage(e)));
         System.exit(run(args, out, err));
     }
 
-    /** Runs a command line and returns the exit status; never throws for bad input. */
+    /**
+     * Runs a command line and returns the exit status; never throws. Bad input gets a message from the code that reads
+     * it; this is the last resort for what slipped through (a bug, a stack overflow, memory exhausted): one line
+     * naming the program, no Java class name and no stack trace, and status 1, which every tool and command already
+     * uses for "it could not be done".
+     */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        try {
+            return dispatch(args, out, err);
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            String prog = args.length > 0 && List.of("lsmod", "rmmod", "modprobe").contains(args[0]) ? args[0]
+                    : "kmod4j";
+            err.println(prog + ": " + Target.failureMessage(e));
+            return 1;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int dispatch(String[] args, PrintWriter out, PrintWriter err) {
         if (args.length > 0) {
             List<String> rest = Arrays.asList(args).subList(1, args.length);
             ToolIo io = ToolIo.of(out, err);
@@ -46,9 +69,22 @@ public final class Main {
         CommandLine cl = new CommandLine(new Kmod4jCommand());
         cl.setOut(out);
         cl.setErr(err);
+        // picocli's own Path conversion reports a bad path with Java's exception name; this one says what is wrong.
+        // An empty path is refused as well: Java would take it as the working directory.
+        cl.registerConverter(java.nio.file.Path.class, text -> {
+            if (text.isEmpty()) {
+                throw new CommandLine.TypeConversionException("an empty path names no file");
+            }
+            try {
+                return java.nio.file.Path.of(text);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new CommandLine.TypeConversionException("'" + Target.printable(text) + "' is not a valid path ("
+                        + e.getReason() + ")");
+            }
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            err.println("kmod4j: internal error: " + e);
-            return 70;
+            err.println("kmod4j: " + Target.failureMessage(e));
+            return 1;
         });
         return cl.execute(args);
     }

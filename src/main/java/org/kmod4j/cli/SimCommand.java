@@ -114,7 +114,7 @@ final class SimCommand {
                 String name = run.getFileName().toString().replaceFirst("\\.out$", "");
                 try {
                     Scenario scenario = readScenario(scenarios.resolve(name + ".scn"));
-                    RecordComparison.Result r = RecordComparison.compare(Files.readString(run),
+                    RecordComparison.Result r = RecordComparison.compare(readOutput(run),
                             new ScenarioRunner(scenario).run());
                     records += r.total();
                     matched += r.matched();
@@ -139,6 +139,24 @@ final class SimCommand {
         }
     }
 
+    /** The most a real kernel's NAME.out may hold: a run's records are a few KiB. */
+    static final long MAX_OUTPUT_SIZE = 64L << 20;
+
+    /**
+     * A real kernel's records: UTF-8 text of a bounded size. The failures say which (the file is named by the caller's
+     * line), instead of Java's "Input length = 1".
+     */
+    static String readOutput(Path run) throws IOException {
+        if (Files.size(run) > MAX_OUTPUT_SIZE) {
+            throw new IOException(run.getFileName() + " is larger than " + (MAX_OUTPUT_SIZE >> 20) + " MiB");
+        }
+        try {
+            return Files.readString(run, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(run.getFileName() + " is not UTF-8 text");
+        }
+    }
+
     /** A scenario file that cannot be used: the message to print and the exit status. */
     static final class UnusableScenario extends Exception {
         private static final long serialVersionUID = 1L;
@@ -152,19 +170,21 @@ final class SimCommand {
 
     /** Reads and parses a scenario file, turning every failure into a one-line message. */
     static Scenario readScenario(Path file) throws UnusableScenario {
-        String text;
+        // the name as messages show it: a control character in it would garble the terminal
+        String shown = org.kmod4j.tools.Target.printable(file.toString());
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            return ScenarioParser.read(file);
         } catch (NoSuchFileException e) {
-            throw new UnusableScenario("kmod4j: " + file + ": no such file", 1);
+            throw new UnusableScenario("kmod4j: " + shown + ": no such file", 1);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UnusableScenario("kmod4j: cannot read " + shown + ": Permission denied", 1);
         } catch (IOException e) {
-            throw new UnusableScenario("kmod4j: cannot read " + file + ": " + e.getMessage(), 1);
-        }
-        try {
-            return ScenarioParser.parse(text);
+            // a FileSystemException's message repeats the raw path: its reason alone
+            String reason = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null
+                    ? fse.getReason() : e.getMessage();
+            throw new UnusableScenario("kmod4j: cannot read " + shown + ": " + reason, 1);
         } catch (ScenarioSyntaxException e) {
-            throw new UnusableScenario("kmod4j: " + file + ":" + e.line() + ": "
-                    + e.getMessage().replaceFirst("^line \\d+: ", ""), 2);
+            throw new UnusableScenario("kmod4j: " + e.describe(shown), 2);
         }
     }
 }

@@ -41,8 +41,82 @@ public final class ScenarioParser {
     private ScenarioParser() {
     }
 
-    /** Parses a whole scenario text. */
+    /**
+     * The largest scenario file read: real ones are a few KiB. The bound keeps a mistaken argument (a disk image, a
+     * log) from being read whole into memory, and also bounds the virtual time a scenario can add up (see
+     * {@link #MAX_MILLIS}).
+     */
+    public static final int MAX_FILE_SIZE = 16 << 20;
+
+    /**
+     * The longest duration a scenario may give ({@code sleep MS}, {@code init=MS}, {@code exit=MS}): about 31 years.
+     * Virtual time is a {@code long} of milliseconds; with this bound a file of at most {@link #MAX_FILE_SIZE} bytes
+     * (a 20-byte {@code sleep} line each) adds up to less than 10^18 ms, so the clock cannot overflow.
+     */
+    public static final long MAX_MILLIS = 1_000_000_000_000L;
+
+    /**
+     * Reads a scenario file: at most {@link #MAX_FILE_SIZE} bytes of UTF-8 text (see {@link #decode}), then
+     * {@link #parse(String)}.
+     *
+     * @throws java.io.IOException     when the file cannot be read (the caller names it)
+     * @throws ScenarioSyntaxException when it is too large, not UTF-8, or has a malformed line
+     */
+    public static Scenario read(java.nio.file.Path file) throws java.io.IOException, ScenarioSyntaxException {
+        java.util.Objects.requireNonNull(file, "file");
+        if (java.nio.file.Files.isDirectory(file)) {
+            throw new java.io.IOException("Is a directory");
+        }
+        byte[] bytes;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_FILE_SIZE);
+            if (bytes.length == MAX_FILE_SIZE && in.read() >= 0) {
+                throw new ScenarioSyntaxException(0, "larger than " + (MAX_FILE_SIZE >> 20)
+                        + " MiB, not read (a scenario is a small text file)");
+            }
+        }
+        return parse(decode(bytes));
+    }
+
+    /**
+     * A scenario file's text: UTF-8, with a leading byte-order mark dropped (editors on Windows write one; it is
+     * invisible, so refusing it would give a message about an "unknown command" the user cannot see). A byte sequence
+     * that is not UTF-8 is refused with its line, column and value: a scenario names modules and files, and a
+     * Latin-1 byte there is a mistake better shown than guessed.
+     */
+    public static String decode(byte[] bytes) throws ScenarioSyntaxException {
+        java.util.Objects.requireNonNull(bytes, "bytes");
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
+        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            throw new ScenarioSyntaxException(line, "byte 0x" + String.format("%02x", bytes[at] & 0xff)
+                    + " (byte " + (at - lineStart + 1) + " of the line) is not UTF-8; scenarios are UTF-8 text");
+        }
+        decoder.flush(out);
+        out.flip();
+        String text = out.toString();
+        return text.startsWith("\uFEFF") ? text.substring(1) : text;
+    }
+
+    /** Parses a whole scenario text (a leading byte-order mark is dropped, lines may end in CR LF). */
     public static Scenario parse(String text) throws ScenarioSyntaxException {
+        java.util.Objects.requireNonNull(text, "text");
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
         KernelProfile profile = KernelProfile.debian12();
         List<ModuleImage> images = new ArrayList<>();
         List<BuiltinModule> builtins = new ArrayList<>();
@@ -52,8 +126,13 @@ public final class ScenarioParser {
         java.util.Set<ModuleName> declared = new java.util.HashSet<>();
         for (int i = 0; i < lines.length; i++) {
             int number = i + 1;
+            // CR LF line ends (a file saved on Windows) are accepted: the CR is dropped.
             String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
-            if (line.isBlank() || line.startsWith("#")) {
+            if (line.startsWith("#")) {
+                continue;
+            }
+            checkCharacters(number, line);
+            if (line.isBlank()) {
                 continue;
             }
             List<String> words = Arrays.asList(line.trim().split(" +"));
@@ -78,7 +157,83 @@ public final class ScenarioParser {
                 default -> commands.add(parseCommand(number, line));
             }
         }
+        checkParameterDurations(images, commands);
         return new Scenario(profile, images, builtins, commands);
+    }
+
+    /**
+     * A {@code load} that gives a duration parameter ({@code init=param:P} or {@code exit=param:P}) a value beyond
+     * {@link #MAX_MILLIS}: refused on the load's line, as a literal duration is, so that virtual time cannot overflow.
+     * Words are split as the simulated loader splits them; values that are not numbers count as 0 there and are let
+     * through.
+     */
+    private static void checkParameterDurations(List<ModuleImage> images, List<Command> commands)
+            throws ScenarioSyntaxException {
+        Map<String, java.util.Set<String>> durationParams = new java.util.HashMap<>();
+        for (ModuleImage image : images) {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            image.init().flatMap(ModuleImage.Function::durationParameter).ifPresent(names::add);
+            image.exit().flatMap(ModuleImage.Function::durationParameter).ifPresent(names::add);
+            if (!names.isEmpty()) {
+                durationParams.put(image.name().value(), names);
+            }
+        }
+        for (Command c : commands) {
+            if (c.verb() != Verb.LOAD || c.args().size() < 2 || !durationParams.containsKey(c.arg(0))) {
+                continue;
+            }
+            for (String word : c.arg(1).trim().split("\\s+")) {
+                int eq = word.indexOf('=');
+                if (eq < 0 || !durationParams.get(c.arg(0)).contains(word.substring(0, eq))) {
+                    continue;
+                }
+                String value = word.substring(eq + 1);
+                if (value.matches("[0-9]+") && (value.length() > 13 || Long.parseLong(value) > MAX_MILLIS)) {
+                    throw new ScenarioSyntaxException(c.line(), word.substring(0, eq) + "=" + value
+                            + ": a duration of more than the " + MAX_MILLIS + " ms (about 31 years) a scenario may give");
+                }
+            }
+        }
+    }
+
+    /**
+     * Refuses control characters outside comments: a NUL (a binary file), a CR inside a line, an escape sequence. The
+     * tab is let through, as before: it is an ordinary character of a word. Messages show such characters escaped
+     * ({@link #visible}), so what is wrong can be seen.
+     */
+    private static void checkCharacters(int number, String line) throws ScenarioSyntaxException {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                String what = switch (c) {
+                    case 0 -> "a NUL byte (is this a binary file?)";
+                    case '\r' -> "a carriage return (CR) inside the line (only CR LF line ends are accepted)";
+                    default -> "the control character " + visible(String.valueOf(c));
+                };
+                throw new ScenarioSyntaxException(number, what + " at column " + (i + 1));
+            }
+        }
+    }
+
+    /**
+     * A word as messages quote it: printable ASCII and letters as they are, everything else (tabs, controls,
+     * invisible or space-like characters such as a no-break space or a byte-order mark) as {@code \\t},
+     * {@code \\xNN} or {@code \\u{XXXX}}, so a message about an "unknown command" shows what is really there.
+     */
+    static String visible(String word) {
+        StringBuilder b = new StringBuilder();
+        word.codePoints().forEach(cp -> {
+            if (cp == '\t') {
+                b.append("\\t");
+            } else if (cp < 0x20 || cp == 0x7f) {
+                b.append(String.format("\\x%02x", cp));
+            } else if (cp < 0x7f || (Character.isLetterOrDigit(cp) && !Character.isIdentifierIgnorable(cp))) {
+                b.appendCodePoint(cp);
+            } else {
+                b.append(String.format("\\u{%04X}", cp));
+            }
+        });
+        return b.toString();
     }
 
     private static KernelProfile parseKernel(int line, List<String> words) throws ScenarioSyntaxException {
@@ -87,6 +242,9 @@ public final class ScenarioParser {
         }
         try {
             return KernelProfile.forRelease(words.get(1));
+        } catch (NumberFormatException e) {
+            throw new ScenarioSyntaxException(line, "kernel '" + visible(words.get(1))
+                    + "': a version number is too large (expected e.g. 6.1.192)");
         } catch (IllegalArgumentException e) {
             throw new ScenarioSyntaxException(line, e.getMessage());
         }
@@ -108,13 +266,14 @@ public final class ScenarioParser {
         try {
             verb = Verb.valueOf(head[0].toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ScenarioSyntaxException(line, "unknown command '" + head[0] + "'");
+            throw new ScenarioSyntaxException(line, "unknown command '" + visible(head[0]) + "'");
         }
         if (!head[0].equals(head[0].toLowerCase(java.util.Locale.ROOT))) {
-            throw new ScenarioSyntaxException(line, "unknown command '" + head[0] + "' (commands are lower case)");
+            throw new ScenarioSyntaxException(line, "unknown command '" + visible(head[0])
+                    + "' (commands are lower case)");
         }
         if (background && (verb == Verb.WAIT || verb == Verb.SLEEP)) {
-            throw new ScenarioSyntaxException(line, "'" + head[0] + "' cannot run in the background");
+            throw new ScenarioSyntaxException(line, "'" + visible(head[0]) + "' cannot run in the background");
         }
         int[] arity = ARITY.get(verb);
         String rest = head.length > 1 ? head[1].trim() : "";
@@ -150,11 +309,7 @@ public final class ScenarioParser {
                 case OPEN, CLOSE, GET, PUT -> parseSlot(args.get(0));
                 case CREATE -> parseBytes(args.get(1));
                 case QUERY -> org.kmod4j.sim.QueryModuleResult.Which.valueOf(args.get(1));
-                case SLEEP -> {
-                    if (Long.parseLong(args.get(0)) < 0) {
-                        throw new IllegalArgumentException("negative sleep");
-                    }
-                }
+                case SLEEP -> parseMillis(args.get(0));
                 default -> {
                 }
             }
@@ -246,7 +401,7 @@ public final class ScenarioParser {
                     case "initret" -> b.initError(parseErrno(required(value, key)));
                     case "device" -> b.device(required(value, key));
                     case "autoclean" -> b.autoclean(true);
-                    default -> throw new IllegalArgumentException("unknown module attribute '" + key + "'");
+                    default -> throw new IllegalArgumentException("unknown module attribute '" + visible(key) + "'");
                 }
             } catch (IllegalArgumentException e) {
                 throw new ScenarioSyntaxException(line, e.getMessage());
@@ -274,7 +429,25 @@ public final class ScenarioParser {
             }
             return ModuleImage.Function.takingParameter(param);
         }
-        return ModuleImage.Function.taking(parseBytes(value));
+        return ModuleImage.Function.taking(parseMillis(value));
+    }
+
+    /** A duration in milliseconds: 0 to {@link #MAX_MILLIS}. */
+    public static long parseMillis(String value) {
+        if (value == null) {
+            throw new IllegalArgumentException("missing number");
+        }
+        if (!value.matches("-?[0-9]+")) {
+            throw new IllegalArgumentException("not a number of milliseconds: '" + visible(value) + "'");
+        }
+        if (value.startsWith("-")) {
+            throw new IllegalArgumentException("negative duration " + value);
+        }
+        if (value.length() > 13 || Long.parseLong(value) > MAX_MILLIS) {
+            throw new IllegalArgumentException("duration " + value + " ms is more than the " + MAX_MILLIS
+                    + " ms (about 31 years) a scenario may give");
+        }
+        return Long.parseLong(value);
     }
 
     private static Errno parseErrno(String value) {
@@ -296,14 +469,16 @@ public final class ScenarioParser {
         if (value == null) {
             throw new IllegalArgumentException("missing number");
         }
+        if (!value.matches("-?[0-9]+")) {
+            throw new IllegalArgumentException("not a number: '" + visible(value) + "'");
+        }
+        if (value.startsWith("-")) {
+            throw new IllegalArgumentException("negative number " + value);
+        }
         try {
-            long n = Long.parseLong(value);
-            if (n < 0) {
-                throw new IllegalArgumentException("negative number " + value);
-            }
-            return n;
+            return Long.parseLong(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a number: '" + value + "'");
+            throw new IllegalArgumentException("number " + value + " is too large (at most " + Long.MAX_VALUE + ")");
         }
     }
 
@@ -325,7 +500,7 @@ public final class ScenarioParser {
                 hasParameters = true;
                 params.addAll(Arrays.asList(word.substring("params=".length()).split(",")));
             } else {
-                throw new ScenarioSyntaxException(line, "unknown builtin attribute '" + word + "'");
+                throw new ScenarioSyntaxException(line, "unknown builtin attribute '" + visible(word) + "'");
             }
         }
         try {

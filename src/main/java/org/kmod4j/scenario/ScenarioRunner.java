@@ -31,6 +31,8 @@ public final class ScenarioRunner {
     private final AtomicInteger backgroundRunning = new AtomicInteger();
     private final KernelClock.WaitQueue backgroundDone;
     private final List<Thread> backgroundThreads = new ArrayList<>();
+    /** The first unexpected failure of a background command (guarded by {@link #backgroundThreads}). */
+    private Throwable backgroundFailure;
     /** References taken with {@code get}: the kernel's, so no process owns them and a fork does not copy them. */
     private final Map<Integer, ModuleReference> kernelReferences = new HashMap<>();
     private volatile boolean done;
@@ -67,7 +69,7 @@ public final class ScenarioRunner {
      */
     public String run() {
         Process main = new Process(kernel.newTask("scenario"));
-        RuntimeException[] failure = new RuntimeException[1];
+        Throwable[] failure = new Throwable[1];
         Thread thread = kernel.clock().startTask("scenario-main", () -> {
             try {
                 for (Command c : scenario.commands()) {
@@ -81,7 +83,8 @@ public final class ScenarioRunner {
                 backgroundDone.await(() -> backgroundRunning.get() == 0, -1, false);
                 emit("DONE\n");
                 done = true;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                // handed to the caller's thread, whose entry point reports it in one line (never a stack trace)
                 failure[0] = e;
                 done = true;
             }
@@ -92,8 +95,12 @@ public final class ScenarioRunner {
             children = new ArrayList<>(backgroundThreads);
         }
         children.forEach(ScenarioRunner::joinQuietly);
-        if (failure[0] != null) {
-            throw failure[0];
+        Throwable f = failure[0] != null ? failure[0] : backgroundFailure;
+        if (f instanceof RuntimeException e) {
+            throw e;
+        }
+        if (f instanceof Error e) {
+            throw e;
         }
         synchronized (output) {
             return output.toString();
@@ -123,6 +130,13 @@ public final class ScenarioRunner {
                 child.execute(c);
             } catch (SimulationDeadlockException e) {
                 // The main process reports the deadlock: it is waiting for this command too.
+            } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+                // Not the thread's default handler (a stack trace on stderr): run() rethrows it on the caller's thread.
+                synchronized (backgroundThreads) {
+                    if (backgroundFailure == null) {
+                        backgroundFailure = e;
+                    }
+                }
             } finally {
                 child.exit();
                 backgroundRunning.decrementAndGet();

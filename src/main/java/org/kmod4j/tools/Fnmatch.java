@@ -19,15 +19,58 @@ final class Fnmatch {
 
     /** {@code fnmatch(pattern, string, 0) == 0}. */
     static boolean matches(String pattern, String string) {
-        return match(pattern, 0, string, 0);
+        return match(pattern, 0, string, 0, new Work(pattern, string));
+    }
+
+    /** The most {@code *} a match may nest (real patterns have a handful); the Java stack holds far more. */
+    static final int MAX_DEPTH = 2000;
+    /** The most pattern steps one match may take: about a second; real matches take a few hundred. */
+    static final long MAX_STEPS = 50_000_000L;
+
+    /**
+     * What one match has done: the positions found not to match after a {@code *}, its nesting and its steps. A
+     * pattern beyond the bounds is refused with a {@link Target.BadInputException} rather than matched for minutes
+     * (glibc would take exponential time on it; no real configuration comes near).
+     */
+    private static final class Work {
+        final java.util.Set<Long> failed = new java.util.HashSet<>();
+        final String pattern;
+        final String string;
+        long steps;
+        int depth;
+
+        Work(String pattern, String string) {
+            this.pattern = pattern;
+            this.string = string;
+        }
+
+        void step() {
+            if (++steps > MAX_STEPS) {
+                throw tooComplex("more than " + MAX_STEPS + " steps");
+            }
+        }
+
+        Target.BadInputException tooComplex(String why) {
+            String shown = pattern.length() > 40 ? pattern.substring(0, 40) + "..." : pattern;
+            return new Target.BadInputException("the wildcard pattern '" + Target.printable(shown) + "' ("
+                    + pattern.length() + " bytes) is too complex to match against a name of " + string.length()
+                    + " bytes (" + why + "); kmod4j stops instead of running for minutes");
+        }
     }
 
     private static char at(String s, int i) {
         return i < s.length() ? s.charAt(i) : '\0';
     }
 
-    private static boolean match(String p, int pi, String s, int si) {
+    /**
+     * Whether {@code p} from {@code pi} matches {@code s} from {@code si}. The result depends on nothing else, so the
+     * positions already found not to match after a {@code *} are remembered in {@code failed}: without that, a
+     * pattern such as {@code *a*a*a...*b} from a hostile modprobe.d line takes exponential time (as glibc's does);
+     * with it, each pair of positions is tried once.
+     */
+    private static boolean match(String p, int pi, String s, int si, Work work) {
         while (pi < p.length()) {
+            work.step();
             char c = p.charAt(pi++);
             switch (c) {
                 case '?' -> {
@@ -60,12 +103,24 @@ final class Fnmatch {
                     if (pi >= p.length()) {
                         return true;
                     }
-                    for (int k = si; k <= s.length(); k++) {
-                        if (match(p, pi, s, k)) {
-                            return true;
-                        }
+                    if (++work.depth > MAX_DEPTH) {
+                        throw work.tooComplex("more than " + MAX_DEPTH + " nested '*'");
                     }
-                    return false;
+                    try {
+                        for (int k = si; k <= s.length(); k++) {
+                            long state = ((long) pi << 32) | k;
+                            if (work.failed.contains(state)) {
+                                continue;
+                            }
+                            if (match(p, pi, s, k, work)) {
+                                return true;
+                            }
+                            work.failed.add(state);
+                        }
+                        return false;
+                    } finally {
+                        work.depth--;
+                    }
                 }
                 case '[' -> {
                     if (si >= s.length()) {

@@ -31,9 +31,9 @@ public final class Lsmod {
             // a fixture kmod4j refuses to read (a link out of --root, an endless file): its message names the file
             err.print("Error: " + e.getMessage() + "\n");
             return 1;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             // Never a stack trace, and kmod's exit statuses are only 0 and 1.
-            err.print("Error: kmod4j internal error: " + e + "\n");
+            err.print("Error: " + Target.failureMessage(e) + "\n");
             return 1;
         } finally {
             out.flush();

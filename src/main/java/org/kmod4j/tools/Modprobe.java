@@ -193,9 +193,9 @@ public final class Modprobe {
         Run run = new Run(prog, io, env);
         try {
             return run.modprobe(args);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             // Never a stack trace, and kmod's exit statuses here are only 0 and 1.
-            io.err().print(prog + ": ERROR: kmod4j internal error: " + e + "\n");
+            io.err().print(prog + ": ERROR: " + Target.failureMessage(e) + "\n");
             return 1;
         } finally {
             io.out().flush();
@@ -519,9 +519,16 @@ public final class Modprobe {
                     }
                 }
             }
-            // kmod_new(): libkmod's default logger until the tool installs its own
-            config = ModprobeConfig.load(dir.dirname(), dir.softdepFile(), sources,
-                    KmodLog.defaultLogger(io.err()));
+            // A corrupt index or an oversized configuration file stops the run here, before anything is removed.
+            try {
+                dir.check();
+                // kmod_new(): libkmod's default logger until the tool installs its own
+                config = ModprobeConfig.load(dir.dirname(), dir.softdepFile(), sources,
+                        KmodLog.defaultLogger(io.err()));
+            } catch (Target.BadInputException e) {
+                log.error(e.getMessage() + "\n");
+                return 1;
+            }
             // log_setup_kmod_log(ctx, verbose)
             log.priority = verbose;
             lib = new Libkmod(target.kernel(), target.builtins(), log);

@@ -36,6 +36,13 @@ final class ModprobeConfig {
     record Source(String name, Path file) {
     }
 
+    /**
+     * The largest configuration file read. libkmod reads any size; kmod4j refuses a file bigger than this (with its
+     * name, before anything is removed) rather than exhausting memory on something that is not a configuration file.
+     * Within the bound, lines of any length are read, as libkmod's {@code freadline_wrapped()} does.
+     */
+    static final int MAX_FILE_SIZE = 16 << 20;
+
     final List<Alias> aliases = new ArrayList<>();
     final List<String> blacklists = new ArrayList<>();
     final List<Command> options = new ArrayList<>();
@@ -73,7 +80,10 @@ final class ModprobeConfig {
             byte[] content = cf.content();
             if (cf.file() != null) {
                 try {
-                    content = Files.readAllBytes(cf.file());
+                    content = IndexFile.readBounded(cf.file(), MAX_FILE_SIZE);
+                } catch (IndexFile.TooLargeException e) {
+                    throw new Target.BadInputException(cf.fullName() + ": larger than " + (MAX_FILE_SIZE >> 20)
+                            + " MiB, not read (a configuration file is a few KiB)");
                 } catch (IOException | RuntimeException e) {
                     content = null; // open() failed: skipped silently
                 }

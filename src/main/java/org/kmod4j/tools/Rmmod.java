@@ -58,9 +58,9 @@ public final class Rmmod {
     public static int run(String prog, List<String> args, ToolIo io) {
         try {
             return new Run(prog, io).rmmod(args);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
             // Never a stack trace, and kmod's exit statuses are only 0 and 1.
-            io.err().print(prog + ": ERROR: kmod4j internal error: " + e + "\n");
+            io.err().print(prog + ": ERROR: " + Target.failureMessage(e) + "\n");
             return 1;
         } finally {
             io.out().flush();

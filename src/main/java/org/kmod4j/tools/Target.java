@@ -141,6 +141,38 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
         }
     }
 
+    /**
+     * An input file kmod4j refuses (a corrupt index, a file far larger than any real one): the message names the file
+     * and what is wrong, and the tool prints it as an error and exits with status 1.
+     */
+    public static class BadInputException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public BadInputException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The one line a tool prints for a failure that reached its last-resort handler: the message of a
+     * {@link BadInputException}, else an internal error described without Java's class names or a stack trace (the
+     * user can act on "the input nests too deeply", not on {@code java.lang.StackOverflowError}).
+     */
+    public static String failureMessage(Throwable t) {
+        if (t instanceof BadInputException) {
+            return t.getMessage();
+        }
+        if (t instanceof StackOverflowError) {
+            return "kmod4j internal error: the input nests too deeply (out of stack); please report it";
+        }
+        if (t instanceof OutOfMemoryError) {
+            return "kmod4j internal error: out of memory; please report it";
+        }
+        String message = t.getMessage();
+        return "kmod4j internal error: " + (message == null || message.isBlank() ? "unexpected failure" : message)
+                + "; please report it";
+    }
+
     /** The syscall backends {@code --syscall} can choose for a fixture root. */
     public static final String SYSCALL_EMULATE = "emulate";
     public static final String SYSCALL_ENOSYS = "enosys";
@@ -157,18 +189,58 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
             throw new TargetException("--syscall needs --root DIR (a fixture tree).");
         }
         if (o.sim() != null) {
-            return simulated(Path.of(o.sim()));
+            return simulated(path("--sim", o.sim()));
         }
         if (o.root() != null) {
-            return host(Path.of(o.root()), o.syscall());
+            return host(path("--root", o.root()), o.syscall());
         }
         return host(Path.of("/"), null);
+    }
+
+    /**
+     * The path an option names. An empty one is refused: {@code Path.of("")} is the working directory, so
+     * {@code --root=} (a variable that expanded to nothing) would make rmmod edit whatever directory it was run
+     * from. A path Java cannot represent (a NUL byte) is refused with its option too.
+     */
+    private static Path path(String option, String value) throws TargetException {
+        if (value.isEmpty()) {
+            throw new TargetException(option + " needs a non-empty path (" + option + "= names no directory).");
+        }
+        try {
+            return Path.of(value);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new TargetException(option + " " + printable(value) + ": not a valid path (" + e.getReason() + ").");
+        }
+    }
+
+    /** A user's text in a message, control characters escaped so that they cannot garble the terminal. */
+    public static String printable(String text) {
+        StringBuilder b = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\x%02x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    /** An I/O failure's reason without Java's exception class names. */
+    private static String ioReason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "Permission denied";
+        }
+        // a FileSystemException's message repeats the raw path: its reason alone
+        String m = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                : e.getMessage();
+        return m == null ? "input/output error" : m;
     }
 
     /** The running host ({@code /}) or a fixture tree. */
     public static Target host(Path root, String syscall) throws TargetException {
         if (!Files.isDirectory(root)) {
-            throw new TargetException("--root " + root + ": not a directory.");
+            throw new TargetException("--root " + printable(root.toString()) + ": not a directory.");
         }
         HostKernel kernel;
         if (HostKernel.isRealRoot(root)) {
@@ -180,17 +252,24 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
             DeleteModuleSyscall backend = switch (syscall == null ? SYSCALL_EMULATE : syscall) {
                 case SYSCALL_EMULATE -> new FixtureDeleteModule(root);
                 case SYSCALL_ENOSYS -> new NoModuleSupportDeleteModule();
-                default -> throw new TargetException("--syscall " + syscall + ": expected " + SYSCALL_EMULATE + " or "
+                default -> throw new TargetException("--syscall " + printable(syscall) + ": expected " + SYSCALL_EMULATE + " or "
                         + SYSCALL_ENOSYS + ".");
             };
             kernel = new HostKernel(root, backend);
         }
-        return host(kernel);
+        try {
+            return host(kernel);
+        } catch (BadInputException e) {
+            throw new TargetException(e.getMessage());
+        }
     }
 
     /** A target for an already built host kernel: its builtin index is {@code lib/modules/RELEASE/modules.builtin.bin}. */
     public static Target host(HostKernel kernel) {
         Path index = kernel.resolve("/lib/modules/" + kernel.release() + "/modules.builtin.bin");
+        // Checked once now, before the tool changes anything: a corrupt index stops the run with a clear message
+        // instead of failing at the first lookup, which may come after other modules were already removed.
+        IndexFile.open(index, "/lib/modules/" + kernel.release() + "/modules.builtin.bin");
         Filesystem files = new Filesystem() {
             @Override
             public String release() {
@@ -210,20 +289,16 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
      * declarations (as depmod would have indexed the kernel's modules.builtin).
      */
     public static Target simulated(Path file) throws TargetException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new TargetException("--sim " + file + ": No such file or directory");
-        } catch (IOException e) {
-            throw new TargetException("--sim " + file + ": cannot read it: " + e.getMessage());
-        }
+        String shown = printable(file.toString());
         Scenario scenario;
         try {
-            scenario = ScenarioParser.parse(text);
+            scenario = ScenarioParser.read(file);
+        } catch (NoSuchFileException e) {
+            throw new TargetException("--sim " + shown + ": No such file or directory");
+        } catch (IOException e) {
+            throw new TargetException("--sim " + shown + ": cannot read it: " + ioReason(e));
         } catch (ScenarioSyntaxException e) {
-            throw new TargetException("--sim " + file + ":" + e.line() + ": "
-                    + e.getMessage().replaceFirst("^line \\d+: ", ""));
+            throw new TargetException("--sim " + e.describe(shown));
         }
         ScenarioRunner runner = new ScenarioRunner(scenario);
         try {
