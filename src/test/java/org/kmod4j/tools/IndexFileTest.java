@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -78,21 +79,23 @@ class IndexFileTest {
 
     /** The check refuses nothing depmod wrote: every index of this machine's module directories opens. */
     @Test
-    void everyIndexOnThisMachinePassesTheCheck() throws IOException {
-        Path modules = Path.of("/lib/modules");
-        assumeTrue(Files.isDirectory(modules), "no /lib/modules here");
+    void everyIndexDepmodWritesPassesTheCheck() throws IOException {
+        Fixture fx = new Fixture(tmp);
+        assumeTrue(fx.builtin("kernel/a/kmod4j_a.ko", "kernel/b/kmod4j-b.ko"),
+                "depmod is not available (apt-get install kmod)");
         int opened = 0;
-        try (DirectoryStream<Path> releases = Files.newDirectoryStream(modules)) {
-            for (Path release : releases) {
-                try (DirectoryStream<Path> bins = Files.newDirectoryStream(release, "modules.*.bin")) {
-                    for (Path bin : bins) {
-                        assertNotNull(IndexFile.open(bin), bin.toString());
-                        opened++;
-                    }
+        try (DirectoryStream<Path> bins = Files.newDirectoryStream(fx.moduleDir(), "modules.*.bin")) {
+            for (Path bin : bins) { // modules.dep.bin, modules.alias.bin, ... most of them empty indexes here
+                if (Files.size(bin) == 0) {
+                    // depmod leaves modules.builtin.alias.bin empty without modules.builtin.modinfo: no index
+                    assertNull(IndexFile.open(bin), bin.toString());
+                } else {
+                    assertNotNull(IndexFile.open(bin), bin.toString());
+                    opened++;
                 }
             }
         }
-        assumeTrue(opened > 0, "no index files on this machine");
+        assertTrue(opened >= 4, "depmod wrote " + opened + " index files");
     }
 
     @Test
