@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Run the kmod4j conformance scenarios on a real Linux kernel under QEMU.
 #
-# usage: conformance/run-kernel.sh [-o OUTDIR] [-j JOBS] [-t SECONDS] [--measure] [SCENARIO ...]
+# usage: conformance/run-kernel.sh [-k KVER] [-o OUTDIR] [-j JOBS] [-t SECONDS] [--measure] [SCENARIO ...]
 #
+#   -k KVER     the guest kernel release (e.g. 6.1.0-57-amd64, 6.12.117+deb12-amd64); default $KVER, else
+#               the newest installed /boot/vmlinuz-* with matching headers. A Debian 12 kernel (6.1 or 6.12
+#               series) that is missing is installed with apt-get.
 #   -o OUTDIR   where NAME.out files and KERNEL_VERSION go (default: conformance/out).
 #               A positional argument that contains a '/' (or names an existing
 #               directory) is taken as OUTDIR too.
@@ -17,9 +20,8 @@
 # the guest's second serial port, which QEMU writes to a file; everything before
 # the first record (the probe's KMOD4J-* header lines) is dropped.
 #
-# Environment: KVER (guest kernel release; default: newest installed
-# /boot/vmlinuz-* with matching headers), KMOD4J_BUILD (build dir, default
-# conformance/build).
+# Environment: KVER (as -k), KMOD4J_BUILD (build dir, default conformance/build;
+# each kernel builds in its own KMOD4J_BUILD/KVER).
 set -euo pipefail
 
 CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,11 +33,12 @@ SCENARIOS=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
+	-k|--kernel) KVER="$2"; shift 2 ;;
 	-o|--out) OUT="$2"; shift 2 ;;
 	-j|--jobs) JOBS="$2"; shift 2 ;;
 	-t|--timeout) TIMEOUT="$2"; shift 2 ;;
 	--measure) MEASURE=1; shift ;;
-	-h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*)
 		if [[ "$1" == *.scn ]]; then
@@ -49,7 +52,6 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-BUILD="${KMOD4J_BUILD:-$CONF/build}"
 T0=$(date +%s.%N)
 
 . "$CONF/lib.sh"
@@ -63,16 +65,27 @@ need_install() {
 	command -v cpio >/dev/null || return 0
 	command -v gzip >/dev/null || return 0
 	[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || return 0
-	[ -n "${KVER:-$(pick_kver)}" ] || return 0
+	if [ -n "${KVER:-}" ]; then
+		[ -e "/boot/vmlinuz-$KVER" ] && [ -d "/usr/src/linux-headers-$KVER" ] || return 0
+	else
+		[ -n "$(pick_kver)" ] || return 0
+	fi
 	return 1
 }
 
 if need_install; then
-	log "installing qemu, kernel image and headers, gcc, make, cpio (apt-get)"
+	# The kernel packages: those of the requested release's Debian 12 series, else Debian 12's default (6.1).
+	series=6.1
+	if [ -n "${KVER:-}" ]; then
+		series="$(printf '%s' "$KVER" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')"
+	fi
+	kpkgs="$(debian12_packages "$series")"
+	[ -n "$kpkgs" ] || kpkgs="linux-image-$KVER linux-headers-$KVER"
+	log "installing qemu, kernel image and headers ($kpkgs), gcc, make, cpio (apt-get)"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -qq qemu-system-x86 linux-image-amd64 linux-headers-amd64 \
-		gcc make cpio gzip libc6-dev kmod >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -qq qemu-system-x86 $kpkgs gcc make cpio gzip libc6-dev kmod >/dev/null
 fi
 
 KVER="${KVER:-$(pick_kver)}"
@@ -81,6 +94,7 @@ if [ -z "$KVER" ] || [ ! -e "/boot/vmlinuz-$KVER" ] || [ ! -d "/usr/src/linux-he
 	exit 1
 fi
 KERNEL="/boot/vmlinuz-$KVER"
+BUILD="${KMOD4J_BUILD:-$CONF/build}/$KVER"
 if [ ! -r "$KERNEL" ]; then
 	log "$KERNEL is not readable"
 	exit 1
@@ -99,9 +113,15 @@ fi
 gcc -static -O2 -Wall -o "$BUILD/root/init" "$CONF/probe/probe.c"
 cp "$BUILD"/modules/*.ko "$BUILD/root/modules/"
 # One signed in-tree module from the kernel package: a module that brings no taint.
+# 6.12's package ships it xz-compressed; the signature is appended before compression, so the unpacked
+# file is still signed and the probe's plain finit_module (flags 0) loads it.
 INTREE="/lib/modules/$KVER/kernel/lib/ts_kmp.ko"
 if [ -f "$INTREE" ]; then
 	cp "$INTREE" "$BUILD/root/modules/"
+elif [ -f "$INTREE.xz" ]; then
+	xz -dc "$INTREE.xz" >"$BUILD/root/modules/ts_kmp.ko"
+elif [ -f "$INTREE.zst" ]; then
+	zstd -q -dc "$INTREE.zst" >"$BUILD/root/modules/ts_kmp.ko"
 else
 	log "warning: $INTREE not found; scenario intree_signed_module will fail"
 fi

@@ -8,6 +8,45 @@
 #include <linux/module.h>
 #include <linux/init.h>
 #include <linux/notifier.h>
+#include <linux/version.h>
+
+/*
+ * Linux 6.4 replaced struct module's core_layout/init_layout with the mem[]
+ * array of enum mod_mem_type (commit ac3b43283923, "module: replace
+ * module_layout with module_memory"). The sums below are what 6.4+ reports:
+ * /proc/modules adds every mem[] type, the sysfs coresize attribute adds the
+ * core ones (on x86_64, which does not select ARCH_WANTS_MODULES_DATA_IN_VMALLOC)
+ * and initsize the init ones. Before 6.4 each was a single layout size.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+static unsigned int kmod4j_core_size(const struct module *mod)
+{
+	unsigned int size = 0;
+
+	for_class_mod_mem_type(type, core)
+		size += mod->mem[type].size;
+	return size;
+}
+
+static unsigned int kmod4j_init_size(const struct module *mod)
+{
+	unsigned int size = 0;
+
+	for_class_mod_mem_type(type, init)
+		size += mod->mem[type].size;
+	return size;
+}
+#else
+static unsigned int kmod4j_core_size(const struct module *mod)
+{
+	return mod->core_layout.size;
+}
+
+static unsigned int kmod4j_init_size(const struct module *mod)
+{
+	return mod->init_layout.size;
+}
+#endif
 
 static int kmod4j_sizes_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
@@ -15,7 +54,7 @@ static int kmod4j_sizes_notify(struct notifier_block *nb, unsigned long action, 
 
 	if (action == MODULE_STATE_COMING)
 		pr_err("KMOD4J-SIZES %s core=%u init=%u\n", mod->name,
-			mod->core_layout.size, mod->init_layout.size);
+			kmod4j_core_size(mod), kmod4j_init_size(mod));
 	return NOTIFY_OK;
 }
 

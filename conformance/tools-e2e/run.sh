@@ -18,7 +18,8 @@
 # The host then compares the two boots case by case (see compare() below for the normalisation and the
 # documented differences) and prints `agree`, `differs as documented`, `skipped: REASON` or `DIFFERS`.
 #
-# Environment: KVER (guest kernel release; default: newest /boot/vmlinuz-* with matching headers),
+# Environment: KVER (guest kernel release; default: the newest installed Debian 12 6.1 kernel with headers, the
+# kernel the documented differences below were recorded on, even when 6.12 is installed beside it),
 # KMOD4J_BUILD (build directory, default conformance/build; this script uses its tools-e2e/ subdirectory).
 set -euo pipefail
 
@@ -62,7 +63,7 @@ build_all() {
 	# ---------------------------------------------------------- prerequisites
 	local missing=()
 	command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-	[ -n "${KVER:-$(pick_kver)}" ] || missing+=(linux-image-amd64 linux-headers-amd64)
+	[ -n "${KVER:-$(pick_kver 6.1)}" ] || missing+=(linux-image-amd64 linux-headers-amd64)
 	[ -x /usr/bin/kmod ] || [ -x /bin/kmod ] || missing+=(kmod)
 	command -v depmod >/dev/null || missing+=(kmod)
 	command -v cpio >/dev/null || missing+=(cpio)
@@ -75,7 +76,7 @@ build_all() {
 		apt-get update -qq
 		apt-get install -y -qq "${missing[@]}" >/dev/null
 	fi
-	KVER="${KVER:-$(pick_kver)}"
+	KVER="${KVER:-$(pick_kver 6.1)}"
 	if [ -z "$KVER" ] || [ ! -r "/boot/vmlinuz-$KVER" ] || [ ! -d "/lib/modules/$KVER/kernel" ]; then
 		log "no usable guest kernel (KVER=$KVER): need /boot/vmlinuz-KVER, /usr/src/linux-headers-KVER, /lib/modules/KVER"
 		exit 1

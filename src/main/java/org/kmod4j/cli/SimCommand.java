@@ -9,11 +9,13 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.List;
 import java.util.stream.Stream;
+import org.kmod4j.scenario.KernelVersionFile;
 import org.kmod4j.scenario.RecordComparison;
 import org.kmod4j.scenario.Scenario;
 import org.kmod4j.scenario.ScenarioParser;
 import org.kmod4j.scenario.ScenarioRunner;
 import org.kmod4j.scenario.ScenarioSyntaxException;
+import org.kmod4j.sim.KernelProfile;
 import org.kmod4j.sim.time.SimulationDeadlockException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -75,7 +77,10 @@ final class SimCommand {
             description = {"For every OUTPUTS/NAME.out (a real kernel's records, from conformance/run-kernel.sh), run "
                     + "SCENARIOS/NAME.scn on the simulator and compare the two as the scenario format says "
                     + "(addresses masked, ls entries sorted, records matched by line number).",
-                    "Prints matched/total records per scenario, then the totals."},
+                    "The simulated kernel is the one OUTPUTS/KERNEL_VERSION names (its Debian upstream version, e.g. "
+                    + "6.1.192 for 6.1.0-57-amd64), unless --kernel says otherwise or the scenario has a kernel line; "
+                    + "without either, Debian 12's 6.1.",
+                    "Prints the kernel, matched/total records per scenario, then the totals."},
             exitCodeListHeading = "%nExit status:%n",
             exitCodeList = {"0:every record of every scenario matched", "1:some record differs, or a file is missing",
                     "2:bad usage or a malformed scenario"})
@@ -88,6 +93,10 @@ final class SimCommand {
 
         @picocli.CommandLine.Option(names = {"-v", "--verbose"}, description = "show the records that differ")
         boolean verbose;
+
+        @picocli.CommandLine.Option(names = {"-k", "--kernel"}, paramLabel = "RELEASE",
+                description = "the kernel release to simulate (default: from OUTPUTS/KERNEL_VERSION)")
+        String kernel;
 
         @Spec
         CommandSpec spec;
@@ -107,13 +116,26 @@ final class SimCommand {
                 err.println("kmod4j: no NAME.out files in " + outputs);
                 return 1;
             }
+            KernelProfile profile;
+            try {
+                String release = kernel;
+                Path versionFile = outputs.resolve(KernelVersionFile.NAME);
+                if (release == null && Files.exists(versionFile)) {
+                    release = KernelVersionFile.profileRelease(Files.readString(versionFile));
+                }
+                profile = release == null ? KernelProfile.debian12() : KernelProfile.forRelease(release);
+            } catch (IOException | IllegalArgumentException e) {
+                err.println("kmod4j: " + outputs.resolve(KernelVersionFile.NAME) + ": " + e.getMessage());
+                return 2;
+            }
+            out.printf("simulated kernel: %s%n", profile.release());
             int passed = 0;
             int records = 0;
             int matched = 0;
             for (Path run : runs) {
                 String name = run.getFileName().toString().replaceFirst("\\.out$", "");
                 try {
-                    Scenario scenario = readScenario(scenarios.resolve(name + ".scn"));
+                    Scenario scenario = readScenario(scenarios.resolve(name + ".scn"), profile);
                     RecordComparison.Result r = RecordComparison.compare(readOutput(run),
                             new ScenarioRunner(scenario).run());
                     records += r.total();
@@ -170,10 +192,15 @@ final class SimCommand {
 
     /** Reads and parses a scenario file, turning every failure into a one-line message. */
     static Scenario readScenario(Path file) throws UnusableScenario {
+        return readScenario(file, KernelProfile.debian12());
+    }
+
+    /** As {@link #readScenario(Path)}, for the kernel a run came from when the scenario names none. */
+    static Scenario readScenario(Path file, KernelProfile profile) throws UnusableScenario {
         // the name as messages show it: a control character in it would garble the terminal
         String shown = org.kmod4j.tools.Target.printable(file.toString());
         try {
-            return ScenarioParser.read(file);
+            return ScenarioParser.read(file, profile);
         } catch (NoSuchFileException e) {
             throw new UnusableScenario("kmod4j: " + shown + ": no such file", 1);
         } catch (java.nio.file.AccessDeniedException e) {

@@ -9,7 +9,8 @@ import org.kmod4j.sim.ModuleImage;
  * A parsed scenario (scenario-format.md): the declarations that set up the simulated kernel and the commands to run,
  * each with the line it came from.
  *
- * @param profile  the kernel generation ({@code kernel VERSION}), Debian 12's 6.1 when not declared
+ * @param profile  the kernel ({@code kernel VERSION}); when not declared, the kernel of the run it is compared with
+ *                 ({@link ScenarioParser#parse(String, org.kmod4j.sim.KernelProfile)}), else Debian 12's 6.1
  * @param images   the {@code module} declarations: the .ko files {@code load} can find
  * @param builtins the {@code builtin} declarations
  * @param commands the commands in file order

@@ -63,6 +63,12 @@ public final class ScenarioParser {
      * @throws ScenarioSyntaxException when it is too large, not UTF-8, or has a malformed line
      */
     public static Scenario read(java.nio.file.Path file) throws java.io.IOException, ScenarioSyntaxException {
+        return read(file, KernelProfile.debian12());
+    }
+
+    /** As {@link #read(java.nio.file.Path)}, for the kernel a run came from (see {@link #parse(String, KernelProfile)}). */
+    public static Scenario read(java.nio.file.Path file, KernelProfile defaultProfile)
+            throws java.io.IOException, ScenarioSyntaxException {
         java.util.Objects.requireNonNull(file, "file");
         if (java.nio.file.Files.isDirectory(file)) {
             throw new java.io.IOException("Is a directory");
@@ -75,7 +81,7 @@ public final class ScenarioParser {
                         + " MiB, not read (a scenario is a small text file)");
             }
         }
-        return parse(decode(bytes));
+        return parse(decode(bytes), defaultProfile);
     }
 
     /**
@@ -111,18 +117,45 @@ public final class ScenarioParser {
         return text.startsWith("\uFEFF") ? text.substring(1) : text;
     }
 
-    /** Parses a whole scenario text (a leading byte-order mark is dropped, lines may end in CR LF). */
+    /**
+     * Parses a whole scenario text (a leading byte-order mark is dropped, lines may end in CR LF); without a
+     * {@code kernel} line it models Debian 12's 6.1.
+     */
     public static Scenario parse(String text) throws ScenarioSyntaxException {
+        return parse(text, KernelProfile.debian12());
+    }
+
+    /**
+     * Parses a whole scenario text for the kernel a run came from (a golden set's {@code KERNEL_VERSION}). A
+     * {@code kernel} line in the scenario wins over {@code defaultProfile}: it says which kernel the scenario is
+     * about. The profile is settled before the {@code module} lines are read, since their {@code size@SERIES} and
+     * {@code initsize@SERIES} attributes depend on it.
+     */
+    public static Scenario parse(String text, KernelProfile defaultProfile) throws ScenarioSyntaxException {
         java.util.Objects.requireNonNull(text, "text");
+        java.util.Objects.requireNonNull(defaultProfile, "defaultProfile");
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
-        KernelProfile profile = KernelProfile.debian12();
+        KernelProfile profile = defaultProfile;
         List<ModuleImage> images = new ArrayList<>();
         List<BuiltinModule> builtins = new ArrayList<>();
         List<Command> commands = new ArrayList<>();
         String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            lines[i] = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+        }
         boolean profileDeclared = false;
+        for (int i = 0; i < lines.length; i++) {
+            List<String> words = Arrays.asList(lines[i].trim().split(" +"));
+            if (!lines[i].startsWith("#") && words.get(0).equals("kernel")) {
+                if (profileDeclared) {
+                    throw new ScenarioSyntaxException(i + 1, "a second 'kernel' declaration");
+                }
+                profileDeclared = true;
+                profile = parseKernel(i + 1, words);
+            }
+        }
         java.util.Set<ModuleName> declared = new java.util.HashSet<>();
         for (int i = 0; i < lines.length; i++) {
             int number = i + 1;
@@ -138,7 +171,7 @@ public final class ScenarioParser {
             List<String> words = Arrays.asList(line.trim().split(" +"));
             switch (words.get(0)) {
                 case "module" -> {
-                    ModuleImage image = parseModule(number, words);
+                    ModuleImage image = parseModule(number, words, profile);
                     declareOnce(number, image.name(), declared);
                     images.add(image);
                 }
@@ -148,11 +181,7 @@ public final class ScenarioParser {
                     builtins.add(builtin);
                 }
                 case "kernel" -> {
-                    if (profileDeclared) {
-                        throw new ScenarioSyntaxException(number, "a second 'kernel' declaration");
-                    }
-                    profileDeclared = true;
-                    profile = parseKernel(number, words);
+                    // settled in the first pass
                 }
                 default -> commands.add(parseCommand(number, line));
             }
@@ -372,7 +401,13 @@ public final class ScenarioParser {
         return word.equals("\"\"") ? "" : word;
     }
 
-    private static ModuleImage parseModule(int line, List<String> words) throws ScenarioSyntaxException {
+    /**
+     * A {@code module} line. {@code size@6.12=N} and {@code initsize@6.12=N} give the size a kernel series lays the
+     * module out with when it differs from the plain {@code size}/{@code initsize} (the same source builds to other
+     * sizes on 6.1 and 6.12: docs/scenario-format.md); the one for the profile's series wins, wherever it stands.
+     */
+    private static ModuleImage parseModule(int line, List<String> words, KernelProfile profile)
+            throws ScenarioSyntaxException {
         if (words.size() < 2) {
             throw new ScenarioSyntaxException(line, "usage: module NAME [size=BYTES] [initsize=BYTES] ...");
         }
@@ -385,11 +420,29 @@ public final class ScenarioParser {
         // A declaration lists the functions the module has: none unless named.
         b.init(null).exit(null);
         List<String> params = new ArrayList<>();
+        Map<String, Long> seriesSizes = new java.util.HashMap<>();
         for (String word : words.subList(2, words.size())) {
             int eq = word.indexOf('=');
             String key = eq < 0 ? word : word.substring(0, eq);
             String value = eq < 0 ? null : word.substring(eq + 1);
             try {
+                int at = key.indexOf('@');
+                if (at >= 0) {
+                    String base = key.substring(0, at);
+                    String series = key.substring(at + 1);
+                    if (!base.equals("size") && !base.equals("initsize")) {
+                        throw new IllegalArgumentException("only size and initsize take @SERIES, not '" + key + "'");
+                    }
+                    if (!series.matches("[0-9]+\\.[0-9]+")) {
+                        throw new IllegalArgumentException("'" + key + "': the series is MAJOR.MINOR, e.g. "
+                                + base + "@6.12=8192");
+                    }
+                    long bytes = parseBytes(value);
+                    if (series.equals(profile.series())) {
+                        seriesSizes.put(base, bytes);
+                    }
+                    continue;
+                }
                 switch (key) {
                     case "size" -> b.coreSize(parseBytes(value));
                     case "initsize" -> b.initSize(parseBytes(value));
@@ -406,6 +459,12 @@ public final class ScenarioParser {
             } catch (IllegalArgumentException e) {
                 throw new ScenarioSyntaxException(line, e.getMessage());
             }
+        }
+        if (seriesSizes.containsKey("size")) {
+            b.coreSize(seriesSizes.get("size"));
+        }
+        if (seriesSizes.containsKey("initsize")) {
+            b.initSize(seriesSizes.get("initsize"));
         }
         b.parameters(params.toArray(new String[0]));
         try {

@@ -18,11 +18,13 @@ import org.kmod4j.api.Taint;
  * @param warnsWithoutNonblock whether a call without O_NONBLOCK logs "please upgrade" (3.13 and 3.14)
  * @param procModulesFormat    the layout of {@code /proc/modules}
  * @param duplicateLoad        what a load does while a module of the same name is on the list
+ * @param idempotentFileLoad   whether a finit_module of a file whose load is still under way waits for that load and
+ *                             returns its result (6.5 on, {@code idempotent_init_module()}), before any duplicate check
  */
 public record KernelProfile(String release, Generation generation, NameCopy nameCopy, StopRule stopRule,
                             boolean busyUnlessLive, Taint forcedUnloadTaint, boolean hasModulesDisabled,
                             boolean warnsWithoutNonblock, ProcModulesFormat procModulesFormat,
-                            DuplicateLoad duplicateLoad) {
+                            DuplicateLoad duplicateLoad, boolean idempotentFileLoad) {
 
     /** A load of a name already on the module list (kernel.md §4 notes; docs/kernel-generations.md). */
     public enum DuplicateLoad {
@@ -97,7 +99,10 @@ public record KernelProfile(String release, Generation generation, NameCopy name
         Objects.requireNonNull(duplicateLoad);
     }
 
-    /** Debian 12's kernel, 6.1.192, the one the conformance suite boots: it carries the name-copy fix. */
+    /**
+     * Debian 12's default kernel ({@code linux-image-amd64}), 6.1.192: it carries the name-copy fix. The other
+     * kernel Debian 12 ships, 6.12.117, is {@code forRelease("6.12.117")}; the conformance suite boots both.
+     */
     public static KernelProfile debian12() {
         return forRelease("6.1.192");
     }
@@ -115,7 +120,7 @@ public record KernelProfile(String release, Generation generation, NameCopy name
         }
         if (v.before(2, 5, 48)) {
             return new KernelProfile(release, Generation.LINUX_2_4, NameCopy.PAGE, StopRule.USE_COUNT, true,
-                    Taint.FORCED_MODULE, false, false, ProcModulesFormat.LINUX_2_4, DuplicateLoad.EEXIST_ALWAYS);
+                    Taint.FORCED_MODULE, false, false, ProcModulesFormat.LINUX_2_4, DuplicateLoad.EEXIST_ALWAYS, false);
         }
         // 2.6.0 refused only GOING modules and had no taint field (verified in 2.6.0); when "!= LIVE" replaced the
         // GOING test is unverified, so the profile keeps 2.6.0's rule for 2.6.0 alone.
@@ -127,17 +132,21 @@ public record KernelProfile(String release, Generation generation, NameCopy name
                 : v.before(6, 1, 0) ? DuplicateLoad.WAIT_UNLESS_LIVE : DuplicateLoad.PATIENT;
         if (v.before(3, 13, 0)) {
             return new KernelProfile(release, Generation.LINUX_2_6, NameCopy.TRUNCATE, StopRule.WAIT_UNLESS_NONBLOCK,
-                    !is260, forceTaint, modulesDisabled, false, format, duplicate);
+                    !is260, forceTaint, modulesDisabled, false, format, duplicate, false);
         }
         if (v.before(3, 15, 0)) {
             return new KernelProfile(release, Generation.LINUX_3_13, NameCopy.TRUNCATE, StopRule.REFCOUNT_CHECK,
-                    true, forceTaint, true, true, format, duplicate);
+                    true, forceTaint, true, true, format, duplicate, false);
         }
         // The atomic refcount with a base reference (commit 2f35c41f58a97) is taken to be 3.19's (3.19 or 4.0).
         StopRule stop = v.before(3, 19, 0) ? StopRule.REFCOUNT_CHECK : StopRule.BASE_REFERENCE;
         NameCopy copy = v.hasNameCopyFix() ? NameCopy.REJECT_UNTERMINATED : NameCopy.TRUNCATE;
+        // Commit 9b9879fc0327 ("modules: catch concurrent module loads, treat them as idempotent"), merged for 6.5:
+        // finit_module() of the same file (inode) while its load is still under way joins that load. Not in
+        // 6.1.192 (a second load of a COMING module gives EEXIST there); 6.12.117 returns the first load's 0.
+        boolean idempotent = !v.before(6, 5, 0);
         return new KernelProfile(release, Generation.LINUX_3_15, copy, stop, true, forceTaint, true, false, format,
-                duplicate);
+                duplicate, idempotent);
     }
 
     /**
@@ -150,7 +159,16 @@ public record KernelProfile(String release, Generation generation, NameCopy name
             throw new IllegalArgumentException(variant + " is not a name copy of " + generation);
         }
         return new KernelProfile(release, generation, variant, stopRule, busyUnlessLive, forcedUnloadTaint,
-                hasModulesDisabled, warnsWithoutNonblock, procModulesFormat, duplicateLoad);
+                hasModulesDisabled, warnsWithoutNonblock, procModulesFormat, duplicateLoad, idempotentFileLoad);
+    }
+
+    /**
+     * The series, {@code MAJOR.MINOR} ({@code 6.12} for {@code 6.12.117+deb12-amd64}): what a scenario's
+     * {@code size@6.12=} attributes are matched against.
+     */
+    public String series() {
+        KernelVersion v = KernelVersion.parse(release);
+        return v.major() + "." + v.minor();
     }
 
     /** Whether O_NONBLOCK changes anything (2.6.0 to 3.14). */

@@ -17,20 +17,28 @@ record KernelVersion(int major, int minor, int patch) implements Comparable<Kern
     }
 
     /**
-     * Whether delete_module rejects unterminated names (commit a6323bd4e611): mainline 6.17, and the stable
-     * backports of August 2025. The first point release of each stable series is an assumption (the backport was
-     * queued for 6.1, 6.6, 6.12, 6.15 and 6.16); 6.1.192 was observed to have it.
+     * Whether delete_module rejects unterminated names: commit a6323bd4e611 ("module: Prevent silent truncation of
+     * module name in delete_module(2)"), mainline 6.17, backported to the stable series in August 2025. The first
+     * fixed point release of each series, and where that is written down:
+     * <ul>
+     * <li>6.1.149: the 6.1.149 release announcement's shortlog, and Debian's linux 6.1.153-1 changelog entry, which
+     *     lists it under ChangeLog-6.1.149; 6.1.192 (Debian 6.1.0-56/-57) was booted and rejects 56+ byte names;</li>
+     * <li>6.12.43: Debian's linux 6.12.43-1 changelog lists it under ChangeLog-6.12.43 (not in 6.12.44's
+     *     shortlog); 6.12.117 (Debian 6.12.117+deb12) was booted and rejects them;</li>
+     * <li>6.6.103 and 6.16.2: their release announcements' shortlogs;</li>
+     * <li>6.15.11: an assumption (6.15's last release came out with 6.16.2; not checked).</li>
+     * </ul>
      */
     boolean hasNameCopyFix() {
         if (compareTo(new KernelVersion(6, 17, 0)) >= 0) {
             return true;
         }
         int firstFixed = switch (major * 100 + minor) {
-            case 601 -> 148;
-            case 606 -> 102;
-            case 612 -> 42;
-            case 615 -> 10;
-            case 616 -> 1;
+            case 601 -> 149;
+            case 606 -> 103;
+            case 612 -> 43;
+            case 615 -> 11;
+            case 616 -> 2;
             default -> Integer.MAX_VALUE;
         };
         return major == 6 && patch >= firstFixed;

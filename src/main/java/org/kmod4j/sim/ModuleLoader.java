@@ -34,6 +34,45 @@ final class ModuleLoader {
         if (!caller.hasCapSysModule() || kernel.modulesDisabled()) {
             return SyscallResult.failed(Errno.EPERM);
         }
+        if (!kernel.profile().idempotentFileLoad()) {
+            return loadFile(image, parameterText);
+        }
+        // idempotent_init_module() (6.5 on): the first finit_module of a file (keyed by its inode; here the image)
+        // loads it; callers arriving while that load is under way never read the file, and wait for it
+        // (interruptibly) and return its result: 0 once the module's init has run, where 6.1 gave EEXIST.
+        Idempotent mine = new Idempotent();
+        Idempotent first;
+        synchronized (loadsInFlight) {
+            first = loadsInFlight.putIfAbsent(image.name().value(), mine);
+        }
+        if (first != null) {
+            WaitOutcome outcome = kernel.moduleWq.await(() -> first.result != null, -1, true);
+            return outcome == WaitOutcome.INTERRUPTED ? SyscallResult.failed(Errno.EINTR) : first.result;
+        }
+        SyscallResult result = null;
+        try {
+            result = loadFile(image, parameterText);
+            return result;
+        } finally {
+            synchronized (loadsInFlight) {
+                loadsInFlight.remove(image.name().value());
+            }
+            mine.result = result != null ? result : SyscallResult.failed(Errno.EINTR);
+            kernel.moduleWq.wakeAll();
+        }
+    }
+
+    /** One load of a file under way, for those who join it ({@code struct idempotent}). */
+    private static final class Idempotent {
+        volatile SyscallResult result;
+    }
+
+    /** The loads under way, by image name: {@code idem_hash}. */
+    private final Map<String, Idempotent> loadsInFlight = new java.util.HashMap<>();
+
+    /** {@code init_module_from_file()} → {@code load_module()} → {@code do_init_module()}. */
+    private SyscallResult loadFile(ModuleImage image, String parameterText) {
+        String name = image.name().value();
         Map<String, String> parameters = parseParameters(image, parameterText);
         // check_modinfo() and the signature check taint the kernel before any duplicate or symbol check.
         taintKernel(image);

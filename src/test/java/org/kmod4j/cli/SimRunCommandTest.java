@@ -94,4 +94,24 @@ class SimRunCommandTest {
         assertTrue(bad.out().contains("expected: [RESULT 2 load m -> EEXIST]"));
         assertTrue(bad.out().contains("conformance: 1 passed, 1 failed"));
     }
+
+    @Test
+    void compareSimulatesTheKernelThatKernelVersionNamesWithThatSeriesSizes() throws IOException {
+        Path scenarios = Files.createDirectories(dir.resolve("scn612"));
+        Path outputs = Files.createDirectories(dir.resolve("out612"));
+        Files.writeString(scenarios.resolve("size.scn"), "module m size=16384 size@6.12=12288\nload m\n"
+                + "cat /sys/module/m/coresize\n");
+        Files.writeString(outputs.resolve("size.out"),
+                "RESULT 2 load m -> OK\nCAT 3 /sys/module/m/coresize <<\n12288\n<<END\nDONE\n");
+        Files.writeString(outputs.resolve("KERNEL_VERSION"), "6.12.117+deb12-amd64\nLinux version "
+                + "6.12.117+deb12-amd64 (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 SMP Debian 6.12.117-1~deb12u1\n");
+        Outcome ok = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
+        assertEquals(0, ok.status(), ok.out() + ok.err());
+        assertTrue(ok.out().startsWith("simulated kernel: 6.12.117\n"), ok.out());
+
+        // The same run compared as 6.1 (--kernel wins over KERNEL_VERSION) has 6.1's size, which differs.
+        Outcome as61 = kmod4j("sim", "compare", "--kernel", "6.1.192", scenarios.toString(), outputs.toString());
+        assertEquals(1, as61.status(), as61.out());
+        assertTrue(as61.out().contains("records: 2/3 matched"), as61.out());
+    }
 }

@@ -74,6 +74,35 @@ class ScenarioParserTest {
     }
 
     @Test
+    void sizeOfTheProfilesSeriesWinsOverThePlainSizeWhereverItStands() throws Exception {
+        String text = """
+                module a size@6.12=12288 size=16384 initsize=12288 initsize@6.12=8192
+                module b size=8192 size@6.6=4096
+                """;
+        Scenario on61 = ScenarioParser.parse(text);
+        assertEquals(16384, on61.images().get(0).coreSize());
+        assertEquals(12288, on61.images().get(0).initSize());
+        Scenario on612 = ScenarioParser.parse(text, KernelProfile.forRelease("6.12.117"));
+        assertEquals(12288, on612.images().get(0).coreSize());
+        assertEquals(8192, on612.images().get(0).initSize());
+        assertEquals(8192, on612.images().get(1).coreSize(), "no size@6.12: the plain size");
+        // 6.1's series is 6.1, not a prefix match of 6.12
+        assertEquals(16384, ScenarioParser.parse(text, KernelProfile.forRelease("6.1.192")).images().get(0)
+                .coreSize());
+    }
+
+    @Test
+    void kernelLineWinsOverTheRunsKernelAndSetsTheSeriesOfModulesDeclaredBeforeIt() throws Exception {
+        Scenario s = ScenarioParser.parse("module a size=16384 size@6.12=12288\nkernel 6.12.117\n",
+                KernelProfile.debian12());
+        assertEquals("6.12.117", s.profile().release());
+        assertEquals(12288, s.images().get(0).coreSize());
+        ScenarioSyntaxException twice = assertThrows(ScenarioSyntaxException.class,
+                () -> ScenarioParser.parse("kernel 6.1.192\n\nkernel 6.12.117\n"));
+        assertEquals(3, twice.line());
+    }
+
+    @Test
     void builtinTakesABareParamsFlagOrNames() throws Exception {
         Scenario s = ScenarioParser.parse("builtin sysrq params\nbuiltin printk params=time\nbuiltin x\n");
         assertTrue(s.builtins().get(0).hasParameters());
@@ -93,6 +122,9 @@ class ScenarioParserTest {
         "2 | delptr zz 0                    | bad address 'zz'",
         "2 | module m size=big              | not a number: 'big'",
         "2 | module m colour=blue           | unknown module attribute 'colour'",
+        "2 | module m taint@6.12=OE         | only size and initsize take @SERIES",
+        "2 | module m size@6=4096           | the series is MAJOR.MINOR",
+        "2 | module m size@6.12=big         | not a number: 'big'",
         "2 | module m initret=EBOGUS init   | unknown errno 'EBOGUS'",
         "2 | module m initret=ENODEV        | initret needs an init function",
         "2 | kernel 2.2.26                  | no profile for Linux 2.2.26",

@@ -17,6 +17,7 @@ import org.kmod4j.api.SyscallResult;
 import org.kmod4j.api.Taint;
 import org.kmod4j.api.UserString;
 import org.kmod4j.sim.KernelProfile.Generation;
+import org.kmod4j.sim.KernelProfile.NameCopy;
 import org.kmod4j.sim.KernelProfile.StopRule;
 import org.kmod4j.sim.time.RealClock;
 
@@ -46,6 +47,63 @@ class KernelGenerationRulesTest {
         assertEquals(StopRule.REFCOUNT_CHECK, KernelProfile.forRelease("3.18.140").stopRule());
         assertEquals(StopRule.BASE_REFERENCE, KernelProfile.forRelease("4.19.0-27-amd64").stopRule());
         assertThrows(IllegalArgumentException.class, () -> KernelProfile.forRelease("2.2.26"));
+    }
+
+    @Test
+    void nameCopyFixIsIn6_1_149And6_12_43OnAndBothDebian12KernelsHaveIt() {
+        // Commit a6323bd4e611, backported: first in 6.1.149 and 6.12.43 (KernelVersion.hasNameCopyFix cites where).
+        assertEquals(NameCopy.TRUNCATE, KernelProfile.forRelease("6.1.148").nameCopy());
+        assertEquals(NameCopy.REJECT_UNTERMINATED, KernelProfile.forRelease("6.1.149").nameCopy());
+        assertEquals(NameCopy.TRUNCATE, KernelProfile.forRelease("6.12.42").nameCopy());
+        assertEquals(NameCopy.REJECT_UNTERMINATED, KernelProfile.forRelease("6.12.43").nameCopy());
+        assertEquals(NameCopy.TRUNCATE, KernelProfile.forRelease("6.6.102").nameCopy());
+        assertEquals(NameCopy.REJECT_UNTERMINATED, KernelProfile.forRelease("6.6.103").nameCopy());
+        assertEquals(NameCopy.TRUNCATE, KernelProfile.forRelease("6.16.1").nameCopy());
+        assertEquals(NameCopy.REJECT_UNTERMINATED, KernelProfile.forRelease("6.16.2").nameCopy());
+        // Booted under QEMU: 6.1.192 (Debian 6.1.0-57) and 6.12.117 (6.12.117+deb12), name_56_plus_chars.
+        assertEquals(NameCopy.REJECT_UNTERMINATED, KernelProfile.debian12().nameCopy());
+        assertEquals(NameCopy.REJECT_UNTERMINATED, KernelProfile.forRelease("6.12.117").nameCopy());
+    }
+
+    @Test
+    void debian12s612ProfileDiffersFrom61OnlyInJoiningALoadOfTheSameFileUnderWay() {
+        // Every conformance scenario gave the same records on both real kernels but for module sizes (the
+        // scenarios' data, size@6.12=) and load_while_coming: 6.12.117 joins a load under way (6.5's
+        // idempotent_init_module), 6.1.192 gives EEXIST. Nothing else tells the two profiles apart.
+        KernelProfile p61 = KernelProfile.debian12();
+        KernelProfile p612 = KernelProfile.forRelease("6.12.117");
+        assertEquals("6.1", p61.series());
+        assertEquals("6.12", p612.series());
+        assertFalse(p61.idempotentFileLoad());
+        assertTrue(p612.idempotentFileLoad());
+        assertFalse(KernelProfile.forRelease("6.4.16").idempotentFileLoad());
+        assertTrue(KernelProfile.forRelease("6.5").idempotentFileLoad());
+        assertEquals(p61, new KernelProfile(p61.release(), p612.generation(), p612.nameCopy(), p612.stopRule(),
+                p612.busyUnlessLive(), p612.forcedUnloadTaint(), p612.hasModulesDisabled(),
+                p612.warnsWithoutNonblock(), p612.procModulesFormat(), p612.duplicateLoad(), false));
+    }
+
+    @Test
+    void from65ASecondLoadOfAComingModuleWaitsForItsInitAndReturnsItsResultNotEexist() {
+        for (String release : new String[] {"6.1.192", "6.12.117"}) {
+            SimulatedKernel k = kernel(release);
+            SyscallResult[] second = new SyscallResult[1];
+            long[] at = new long[1];
+            inTasks(k, () -> k.loadModule("slow", "init_ms=5000"), () -> {
+                k.clock().sleep(1500);
+                second[0] = k.loadModule("slow", "");
+                at[0] = k.clock().nowMillis();
+            });
+            // Both wait for the first load's init to end (module_patient_check_exists on 6.1, the joined load on
+            // 6.12); only 6.1 then refuses.
+            assertEquals(5000, at[0], release);
+            if (release.startsWith("6.12")) {
+                assertTrue(second[0].isOk(), release + ": " + second[0]);
+            } else {
+                assertEquals(Errno.EEXIST, second[0].error(), release);
+            }
+            assertTrue(Kernels.isLoaded(k, "slow"), release);
+        }
     }
 
     @Test
