@@ -148,13 +148,14 @@ class HostileInputProperties {
             return new Run(out.toString(), err.toString(), status);
         }
 
-        HostileInputTest.Snapshot snapshot() {
-            return HostileInputTest.Snapshot.of(dir);
+        /** The whole try directory (the fixture and what lies around it), less the fixture's lock file. */
+        TreeSnapshot snapshot() {
+            return TreeSnapshot.of(dir).without("root/.kmod4j.lock");
         }
     }
 
     /** The rules every run must keep. */
-    private static void assertSane(Run r, HostileInputTest.Snapshot before, HostileInputTest.Snapshot after,
+    private static void assertSane(Run r, TreeSnapshot before, TreeSnapshot after,
                                    Object input) {
         assertTrue(Set.of(0, 1, 2).contains(r.status()), () -> "status " + r + " for " + input);
         assertFalse(HostileInputTest.looksLikeJava(r.text()), () -> "Java in the output " + r + " for " + input);
@@ -296,7 +297,7 @@ class HostileInputProperties {
                                                          @ForAll boolean viaModprobe) throws IOException {
         World w = new World();
         Files.write(w.moduleDir.resolve(file), index.data());
-        HostileInputTest.Snapshot before = w.snapshot();
+        TreeSnapshot before = w.snapshot();
         // one module per run: a later argument failing after an earlier one was removed is kmod's rule, not a fault
         Run r = viaModprobe ? w.tool("modprobe", List.of("-r", index.data().length % 2 == 0 ? "kmod4j_a" : "kmod4j:ab"))
                 : w.tool("rmmod", List.of("kmod4j_a"));
@@ -368,7 +369,7 @@ class HostileInputProperties {
         Path file = asSoftdepFile ? w.moduleDir.resolve("modules.softdep")
                 : Files.createDirectories(w.fx.root.resolve("etc/modprobe.d")).resolve("hostile.conf");
         Files.write(file, config);
-        HostileInputTest.Snapshot before = w.snapshot();
+        TreeSnapshot before = w.snapshot();
         Run r = w.tool("modprobe", List.of("-r", "-v", config.length % 2 == 0 ? "kmod4j_a" : "kmod4j-b"));
         assertSane(r, before, w.snapshot(), new String(config, StandardCharsets.ISO_8859_1));
         Statistics.collect(r.status());
@@ -464,12 +465,12 @@ class HostileInputProperties {
             real.add(a.replace("FIXTURE", w.fx.root.toString()).replace("SCN", scn.toString())
                     .replace("MISSING", w.dir.resolve("missing").toString()).replace("FILE", file.toString()));
         }
-        HostileInputTest.Snapshot before = w.snapshot();
+        TreeSnapshot before = w.snapshot();
         Run r = w.tool(prog, real);
         // A later operand may fail after an earlier one was removed (kmod's rule, status 1). So on failure the kernel's
         // views may differ only by modules the command line named; the module directory, the configuration and
         // everything outside the root stay exactly as they were.
-        HostileInputTest.Snapshot after = w.snapshot();
+        TreeSnapshot after = w.snapshot();
         assertSane(r, before.without("root/proc", "root/sys"), after.without("root/proc", "root/sys"),
                 prog + " " + real);
         if (r.status() != 0) {

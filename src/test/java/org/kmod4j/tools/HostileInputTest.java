@@ -73,30 +73,30 @@ class HostileInputTest {
     void cyclicAliasIndexIsReportedWithFileAndOffsetNotAStackOverflow() throws IOException {
         Fixture fx = fixtureWithAModule();
         Files.write(moduleDir(fx).resolve("modules.alias.bin"), cyclicAliasIndex());
-        Snapshot before = Snapshot.of(fx.root);
+        TreeSnapshot before = TreeSnapshot.ofFixture(fx.root);
         Run r = cli("modprobe", "--root", fx.root.toString(), "-r", "kmod4j:bx");
         assertEquals(1, r.status(), r.toString());
         assertTrue(r.err().matches("modprobe: ERROR: /lib/modules/" + java.util.regex.Pattern.quote(Fixture.release())
                 + "/modules\\.alias\\.bin: corrupt index at offset \\d+ \\(0x[0-9a-f]+\\): the child 'a' points back "
                 + "at its ancestor node at offset \\d+ \\(a cycle\\)\n"), r.err());
-        assertEquals(before, Snapshot.of(fx.root));
+        assertEquals(before, TreeSnapshot.ofFixture(fx.root));
     }
 
     @Test
     void corruptIndexStopsModprobeBeforeItRemovesAnything() throws IOException {
         Fixture fx = fixtureWithAModule();
         Files.write(moduleDir(fx).resolve("modules.symbols.bin"), cyclicAliasIndex());
-        Snapshot before = Snapshot.of(fx.root);
+        TreeSnapshot before = TreeSnapshot.ofFixture(fx.root);
         // kmod4j_a alone would be removed; the corrupt index is found first
         Run r = cli("modprobe", "--root", fx.root.toString(), "-r", "kmod4j_a");
         assertEquals(1, r.status(), r.toString());
         assertTrue(r.err().contains("modules.symbols.bin: corrupt index at offset"), r.err());
-        assertEquals(before, Snapshot.of(fx.root));
+        assertEquals(before, TreeSnapshot.ofFixture(fx.root));
         // --json still gets its document, with the status
         Run json = cli("modprobe", "--root", fx.root.toString(), "--json", "-r", "kmod4j_a");
         assertEquals(1, json.status());
         assertTrue(json.out().startsWith("{\"tool\":\"modprobe\",\"schema\":1,\"exit_status\":1,"), json.out());
-        assertEquals(before, Snapshot.of(fx.root));
+        assertEquals(before, TreeSnapshot.ofFixture(fx.root));
     }
 
     @Test
@@ -104,13 +104,13 @@ class HostileInputTest {
         Fixture fx = fixtureWithAModule();
         byte[] data = new IndexBytes().add("kmod4j_builtin", "").build();
         Files.write(moduleDir(fx).resolve("modules.builtin.bin"), java.util.Arrays.copyOf(data, data.length - 3));
-        Snapshot before = Snapshot.of(fx.root);
+        TreeSnapshot before = TreeSnapshot.ofFixture(fx.root);
         Run r = cli("rmmod", "--root", fx.root.toString(), "kmod4j_a");
         assertEquals(1, r.status(), r.toString());
         assertTrue(r.err().startsWith("rmmod: ERROR: /lib/modules/" + Fixture.release()
                 + "/modules.builtin.bin: corrupt index at offset "), r.err());
         assertFalse(looksLikeJava(r.err()), r.err());
-        assertEquals(before, Snapshot.of(fx.root));
+        assertEquals(before, TreeSnapshot.ofFixture(fx.root));
     }
 
     @Test
@@ -151,11 +151,11 @@ class HostileInputTest {
         try (FileChannel ch = FileChannel.open(conf, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {'#'}), ModprobeConfig.MAX_FILE_SIZE); // sparse
         }
-        Snapshot before = Snapshot.of(fx.root);
+        TreeSnapshot before = TreeSnapshot.ofFixture(fx.root);
         Run r = cli("modprobe", "--root", fx.root.toString(), "-r", "kmod4j_a");
         assertEquals(new Run("", "modprobe: ERROR: /etc/modprobe.d/big.conf: larger than 16 MiB, not read "
                 + "(a configuration file is a few KiB)\n", 1), r);
-        assertEquals(before, Snapshot.of(fx.root));
+        assertEquals(before, TreeSnapshot.ofFixture(fx.root));
     }
 
     @Test
@@ -191,13 +191,13 @@ class HostileInputTest {
         Fixture fx = fixtureWithAModule();
         Path conf = Files.createDirectories(fx.root.resolve("etc/modprobe.d")).resolve("stars.conf");
         Files.writeString(conf, "alias " + "*a".repeat(100_000) + "*b kmod4j_x\n");
-        Snapshot before = Snapshot.of(fx.root);
+        TreeSnapshot before = TreeSnapshot.ofFixture(fx.root);
         Run r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
                 () -> cli("modprobe", "--root", fx.root.toString(), "-r", "a".repeat(4000)));
         assertEquals(new Run("", "modprobe: ERROR: the wildcard pattern '" + "*a".repeat(20) + "...' (200002 bytes) "
                 + "is too complex to match against a name of 4000 bytes (more than 2000 nested '*'); kmod4j stops "
                 + "instead of running for minutes\n", 1), r);
-        assertEquals(before, Snapshot.of(fx.root));
+        assertEquals(before, TreeSnapshot.ofFixture(fx.root));
     }
 
     @Test
@@ -220,37 +220,6 @@ class HostileInputTest {
                 assertFalse(looksLikeJava(line), line);
             }
             assertEquals(3, err.toString().lines().count(), err.toString());
-        }
-    }
-
-    /** Every regular file's bytes and every symbolic link's target under a root, to compare before and after. */
-    record Snapshot(java.util.Map<String, String> entries) {
-        /** The same without the entries under the given relative paths. */
-        Snapshot without(String... prefixes) {
-            java.util.Map<String, String> m = new java.util.TreeMap<>(entries);
-            m.keySet().removeIf(k -> java.util.Arrays.stream(prefixes).anyMatch(k::startsWith));
-            return new Snapshot(m);
-        }
-
-        static Snapshot of(Path root) {
-            java.util.Map<String, String> m = new java.util.TreeMap<>();
-            try (var walk = Files.walk(root)) {
-                for (Path p : walk.toList()) {
-                    String key = root.relativize(p).toString();
-                    if (Files.isSymbolicLink(p)) {
-                        m.put(key, "-> " + Files.readSymbolicLink(p));
-                    } else if (Files.isDirectory(p)) {
-                        m.put(key, "dir");
-                    } else if (Files.size(p) > (1 << 20)) {
-                        m.put(key, "size " + Files.size(p) + " mtime " + Files.getLastModifiedTime(p));
-                    } else {
-                        m.put(key, java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
-                    }
-                }
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return new Snapshot(m);
         }
     }
 }

@@ -28,6 +28,13 @@ record TreeSnapshot(Map<String, String> entries) {
         return of(root, true);
     }
 
+    /** The same without the entries at or under these relative paths. */
+    TreeSnapshot without(String... paths) {
+        Map<String, String> m = new TreeMap<>(entries);
+        m.keySet().removeIf(k -> java.util.Arrays.stream(paths).anyMatch(p -> k.equals(p) || k.startsWith(p + "/")));
+        return new TreeSnapshot(m);
+    }
+
     private static TreeSnapshot of(Path root, boolean withoutLock) {
         Map<String, String> entries = new TreeMap<>();
         walk(root, root, entries);
