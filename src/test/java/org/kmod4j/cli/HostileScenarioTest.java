@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -24,14 +22,8 @@ class HostileScenarioTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int status, String out, String err) {
-    }
-
-    private static Outcome kmod4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(status, out.toString(), err.toString());
+    private static Kmod4jRun kmod4j(String... args) {
+        return Kmod4jRun.of(args);
     }
 
     private Path write(String name, byte[] bytes) throws IOException {
@@ -46,27 +38,27 @@ class HostileScenarioTest {
 
     @Test
     void byteOrderMarkAtTheStartIsAccepted() throws IOException {
-        Outcome o = kmod4j("sim", "run", write("bom.scn", "\uFEFFmodule m\nload m\n").toString());
-        assertEquals(new Outcome(0, OK, ""), o);
+        Kmod4jRun o = kmod4j("sim", "run", write("bom.scn", "\uFEFFmodule m\nload m\n").toString());
+        assertEquals(new Kmod4jRun(0, OK, ""), o);
     }
 
     @Test
     void crLfLineEndsAreAccepted() throws IOException {
-        Outcome o = kmod4j("sim", "run", write("crlf.scn", "module m\r\nload m\r\n").toString());
-        assertEquals(new Outcome(0, OK, ""), o);
+        Kmod4jRun o = kmod4j("sim", "run", write("crlf.scn", "module m\r\nload m\r\n").toString());
+        assertEquals(new Kmod4jRun(0, OK, ""), o);
     }
 
     @Test
     void carriageReturnInsideALineIsNamedWithLineAndColumn() throws IOException {
         Path f = write("cr.scn", "module m\nload\rm\n");
-        assertEquals(new Outcome(2, "", "kmod4j: " + f + ":2: a carriage return (CR) inside the line (only CR LF "
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + f + ":2: a carriage return (CR) inside the line (only CR LF "
                 + "line ends are accepted) at column 5\n"), kmod4j("sim", "run", f.toString()));
     }
 
     @Test
     void byteOrderMarkElsewhereIsShownEscapedInTheMessage() throws IOException {
         Path f = write("bom2.scn", "module m\n\uFEFFload m\n");
-        assertEquals(new Outcome(2, "", "kmod4j: " + f + ":2: unknown command '\\u{FEFF}load'\n"),
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + f + ":2: unknown command '\\u{FEFF}load'\n"),
                 kmod4j("sim", "run", f.toString()));
     }
 
@@ -74,29 +66,29 @@ class HostileScenarioTest {
     void nonUtf8ByteIsNamedWithLineAndColumnNotInputLength() throws IOException {
         Path f = write("latin1.scn", new byte[] {'m', 'o', 'd', 'u', 'l', 'e', ' ', 'm', '\n', '#', ' ', 'c', 'a',
                                                  'f', (byte) 0xe9, '\n'});
-        Outcome o = kmod4j("sim", "run", f.toString());
-        assertEquals(new Outcome(2, "", "kmod4j: " + f + ":2: byte 0xe9 (byte 6 of the line) is not UTF-8; "
+        Kmod4jRun o = kmod4j("sim", "run", f.toString());
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + f + ":2: byte 0xe9 (byte 6 of the line) is not UTF-8; "
                 + "scenarios are UTF-8 text\n"), o);
-        Outcome sim = kmod4j("lsmod", "--sim", f.toString());
-        assertEquals(new Outcome(1, "", "Error: --sim " + f + ":2: byte 0xe9 (byte 6 of the line) is not UTF-8; "
+        Kmod4jRun sim = kmod4j("lsmod", "--sim", f.toString());
+        assertEquals(new Kmod4jRun(1, "", "Error: --sim " + f + ":2: byte 0xe9 (byte 6 of the line) is not UTF-8; "
                 + "scenarios are UTF-8 text\n"), sim);
     }
 
     @Test
     void nulByteIsNamedWithLineAndColumn() throws IOException {
         Path f = write("nul.scn", "module m\nload m\u0000\n");
-        assertEquals(new Outcome(2, "", "kmod4j: " + f + ":2: a NUL byte (is this a binary file?) at column 7\n"),
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + f + ":2: a NUL byte (is this a binary file?) at column 7\n"),
                 kmod4j("sim", "run", f.toString()));
     }
 
     @Test
     void durationBeyondTheBoundIsRefusedNotOverflowed() throws IOException {
         Path f = write("sleep.scn", "sleep 9223372036854775807\n");
-        assertEquals(new Outcome(2, "", "kmod4j: " + f + ":1: duration 9223372036854775807 ms is more than the "
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + f + ":1: duration 9223372036854775807 ms is more than the "
                 + "1000000000000 ms (about 31 years) a scenario may give (usage: sleep MS)\n"),
                 kmod4j("sim", "run", f.toString()));
         Path g = write("init.scn", "module m init=99999999999999999999999\n");
-        assertEquals(new Outcome(2, "", "kmod4j: " + g + ":1: duration 99999999999999999999999 ms is more than the "
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + g + ":1: duration 99999999999999999999999 ms is more than the "
                 + "1000000000000 ms (about 31 years) a scenario may give\n"), kmod4j("sim", "run", g.toString()));
         Path h = write("max.scn", "module m init=1000000000000\nload m\nsleep 1000000000000\nsleep 1000000000000\n");
         assertEquals(0, kmod4j("sim", "run", h.toString()).status());
@@ -105,7 +97,7 @@ class HostileScenarioTest {
     @Test
     void durationGivenAsALoadParameterIsBoundedToo() throws IOException {
         Path f = write("param.scn", "module m init=param:T\nload m T=9223372036854775807\n");
-        assertEquals(new Outcome(2, "", "kmod4j: " + f + ":2: T=9223372036854775807: a duration of more than the "
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + f + ":2: T=9223372036854775807: a duration of more than the "
                 + "1000000000000 ms (about 31 years) a scenario may give\n"), kmod4j("sim", "run", f.toString()));
         Path g = write("param-ok.scn", "module m init=param:T\nload m T=1000 U=99999999999999999999\n");
         assertEquals(0, kmod4j("sim", "run", g.toString()).status());
@@ -114,13 +106,13 @@ class HostileScenarioTest {
     @Test
     void hugeNumbersAreNamedAsTooLargeNotAsAParseFailure() throws IOException {
         Path f = write("size.scn", "module m size=99999999999999999999\n");
-        assertEquals(new Outcome(2, "", "kmod4j: " + f + ":1: number 99999999999999999999 is too large (at most "
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + f + ":1: number 99999999999999999999 is too large (at most "
                 + Long.MAX_VALUE + ")\n"), kmod4j("sim", "run", f.toString()));
         Path g = write("kernel.scn", "kernel 99999999999.1\n");
-        assertEquals(new Outcome(2, "", "kmod4j: " + g + ":1: kernel '99999999999.1': a version number is too large "
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + g + ":1: kernel '99999999999.1': a version number is too large "
                 + "(expected e.g. 6.1.192)\n"), kmod4j("sim", "run", g.toString()));
         Path h = write("slot.scn", "open 99999999999999 /dev/x\n");
-        Outcome o = kmod4j("sim", "run", h.toString());
+        Kmod4jRun o = kmod4j("sim", "run", h.toString());
         assertEquals(2, o.status());
         assertTrue(o.err().startsWith("kmod4j: " + h + ":1: bad slot '99999999999999'"), o.err());
     }
@@ -131,7 +123,7 @@ class HostileScenarioTest {
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {'\n'}), org.kmod4j.scenario.ScenarioParser.MAX_FILE_SIZE); // sparse
         }
-        assertEquals(new Outcome(2, "", "kmod4j: " + f + ": larger than 16 MiB, not read (a scenario is a small "
+        assertEquals(new Kmod4jRun(2, "", "kmod4j: " + f + ": larger than 16 MiB, not read (a scenario is a small "
                 + "text file)\n"), kmod4j("sim", "run", f.toString()));
     }
 
@@ -141,7 +133,7 @@ class HostileScenarioTest {
         Path outputs = java.nio.file.Files.createDirectories(dir.resolve("out"));
         write("scn/a.scn", "module m\nload m\n");
         write("out/a.out", new byte[] {'R', 'E', 'S', (byte) 0xff, '\n'});
-        Outcome o = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
+        Kmod4jRun o = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
         assertEquals(1, o.status());
         assertTrue(o.out().contains("\na                                        cannot run: a.out is not UTF-8 text\n"),
                 o.out());
@@ -150,11 +142,11 @@ class HostileScenarioTest {
 
     @Test
     void badOrEmptyScenarioPathIsNamedWithoutJavasExceptionName() {
-        Outcome nul = kmod4j("sim", "run", "a\u0000b");
+        Kmod4jRun nul = kmod4j("sim", "run", "a\u0000b");
         assertEquals(2, nul.status());
         assertTrue(nul.err().startsWith("Invalid value for positional parameter at index 0 (FILE): 'a\\x00b' is not "
                 + "a valid path (Nul character not allowed)\n"), nul.err());
-        Outcome empty = kmod4j("sim", "run", "");
+        Kmod4jRun empty = kmod4j("sim", "run", "");
         assertEquals(2, empty.status());
         assertTrue(empty.err().startsWith("Invalid value for positional parameter at index 0 (FILE): an empty path "
                 + "names no file\n"), empty.err());
@@ -162,15 +154,15 @@ class HostileScenarioTest {
 
     @Test
     void controlCharactersInAFileNameAreShownEscaped() {
-        assertEquals(new Outcome(1, "", "kmod4j: a\\x01b\\x1b[31m: no such file\n"),
+        assertEquals(new Kmod4jRun(1, "", "kmod4j: a\\x01b\\x1b[31m: no such file\n"),
                 kmod4j("sim", "run", "a\u0001b\u001b[31m"));
-        assertEquals(new Outcome(1, "", "Error: --sim a\\x01b: No such file or directory\n"),
+        assertEquals(new Kmod4jRun(1, "", "Error: --sim a\\x01b: No such file or directory\n"),
                 kmod4j("lsmod", "--sim", "a\u0001b"));
     }
 
     @Test
     void directoryGivenAsScenarioIsNamedNotAStackTrace() {
-        Outcome o = kmod4j("sim", "run", dir.toString());
-        assertEquals(new Outcome(1, "", "kmod4j: cannot read " + dir + ": Is a directory\n"), o);
+        Kmod4jRun o = kmod4j("sim", "run", dir.toString());
+        assertEquals(new Kmod4jRun(1, "", "kmod4j: cannot read " + dir + ": Is a directory\n"), o);
     }
 }

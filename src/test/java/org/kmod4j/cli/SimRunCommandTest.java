@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,14 +14,8 @@ class SimRunCommandTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int status, String out, String err) {
-    }
-
-    private static Outcome kmod4j(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Outcome(status, out.toString(), err.toString());
+    private static Kmod4jRun kmod4j(String... args) {
+        return Kmod4jRun.of(args);
     }
 
     private Path write(String name, String text) throws IOException {
@@ -32,7 +24,7 @@ class SimRunCommandTest {
 
     @Test
     void runPrintsTheRecordsAndExitsZero() throws IOException {
-        Outcome o = kmod4j("sim", "run", write("a.scn", "module m\nload m\n").toString());
+        Kmod4jRun o = kmod4j("sim", "run", write("a.scn", "module m\nload m\n").toString());
         assertEquals(0, o.status());
         assertEquals("RESULT 2 load m -> OK\nDONE\n", o.out());
         assertEquals("", o.err());
@@ -41,7 +33,7 @@ class SimRunCommandTest {
     @Test
     void malformedLineNamesFileAndLineAndExitsTwo() throws IOException {
         Path f = write("bad.scn", "module m\n\nfrobnicate\n");
-        Outcome o = kmod4j("sim", "run", f.toString());
+        Kmod4jRun o = kmod4j("sim", "run", f.toString());
         assertEquals(2, o.status());
         assertEquals("kmod4j: " + f + ":3: unknown command 'frobnicate'\n", o.err());
         assertEquals("", o.out());
@@ -49,21 +41,21 @@ class SimRunCommandTest {
 
     @Test
     void missingFileGivesAClearMessageAndExitsOne() {
-        Outcome o = kmod4j("sim", "run", dir.resolve("nope.scn").toString());
+        Kmod4jRun o = kmod4j("sim", "run", dir.resolve("nope.scn").toString());
         assertEquals(1, o.status());
         assertTrue(o.err().endsWith("nope.scn: no such file\n"), o.err());
     }
 
     @Test
     void unknownOptionGivesUsageAndExitsTwo() {
-        Outcome o = kmod4j("sim", "run", "--bogus", "x");
+        Kmod4jRun o = kmod4j("sim", "run", "--bogus", "x");
         assertEquals(2, o.status());
         assertTrue(o.err().contains("Unknown option: '--bogus'"), o.err());
     }
 
     @Test
     void helpDescribesTheCommand() {
-        Outcome o = kmod4j("sim", "run", "--help");
+        Kmod4jRun o = kmod4j("sim", "run", "--help");
         assertEquals(0, o.status());
         assertTrue(o.out().contains("Run a scenario"));
         assertTrue(o.out().contains("Exit status:"));
@@ -71,7 +63,7 @@ class SimRunCommandTest {
 
     @Test
     void dmesgPrintsTheKernelLogAfterTheRecords() throws IOException {
-        Outcome o = kmod4j("sim", "run", "--dmesg", write("t.scn", "module m taint=O\nload m\n").toString());
+        Kmod4jRun o = kmod4j("sim", "run", "--dmesg", write("t.scn", "module m taint=O\nload m\n").toString());
         assertTrue(o.out().endsWith("DONE\n[    0.000000] m: loading out-of-tree module taints kernel.\n"), o.out());
     }
 
@@ -81,14 +73,14 @@ class SimRunCommandTest {
         Path outputs = Files.createDirectories(dir.resolve("out"));
         Files.writeString(scenarios.resolve("same.scn"), "module m\nload m\n");
         Files.writeString(outputs.resolve("same.out"), "boot noise\nRESULT 2 load m -> OK\nDONE\n");
-        Outcome ok = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
+        Kmod4jRun ok = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
         assertEquals(0, ok.status(), ok.out() + ok.err());
         assertTrue(ok.out().contains("records: 2/2 matched"));
         assertTrue(ok.out().contains("conformance: 1 passed, 0 failed"));
 
         Files.writeString(scenarios.resolve("differs.scn"), "module m\nload m\n");
         Files.writeString(outputs.resolve("differs.out"), "RESULT 2 load m -> EEXIST\nDONE\n");
-        Outcome bad = kmod4j("sim", "compare", "-v", scenarios.toString(), outputs.toString());
+        Kmod4jRun bad = kmod4j("sim", "compare", "-v", scenarios.toString(), outputs.toString());
         assertEquals(1, bad.status());
         assertTrue(bad.out().contains("differs") && bad.out().contains("DIFFERS"));
         assertTrue(bad.out().contains("expected: [RESULT 2 load m -> EEXIST]"));
@@ -105,12 +97,12 @@ class SimRunCommandTest {
                 "RESULT 2 load m -> OK\nCAT 3 /sys/module/m/coresize <<\n12288\n<<END\nDONE\n");
         Files.writeString(outputs.resolve("KERNEL_VERSION"), "6.12.117+deb12-amd64\nLinux version "
                 + "6.12.117+deb12-amd64 (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 SMP Debian 6.12.117-1~deb12u1\n");
-        Outcome ok = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
+        Kmod4jRun ok = kmod4j("sim", "compare", scenarios.toString(), outputs.toString());
         assertEquals(0, ok.status(), ok.out() + ok.err());
         assertTrue(ok.out().startsWith("simulated kernel: 6.12.117\n"), ok.out());
 
         // The same run compared as 6.1 (--kernel wins over KERNEL_VERSION) has 6.1's size, which differs.
-        Outcome as61 = kmod4j("sim", "compare", "--kernel", "6.1.192", scenarios.toString(), outputs.toString());
+        Kmod4jRun as61 = kmod4j("sim", "compare", "--kernel", "6.1.192", scenarios.toString(), outputs.toString());
         assertEquals(1, as61.status(), as61.out());
         assertTrue(as61.out().contains("records: 2/3 matched"), as61.out());
     }

@@ -8,18 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HexFormat;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmod4j.api.SyscallResult;
 import org.kmod4j.api.UserString;
+import org.kmod4j.tools.TreeSnapshot;
 
 /** An emulated removal is all or nothing: a failure at any step of writing leaves the fixture exactly as it was. */
 class FixtureAtomicityTest {
@@ -56,34 +53,15 @@ class FixtureAtomicityTest {
         write("proc/sys/kernel/tainted", "0\n");
     }
 
-    private Map<String, String> snapshot() throws IOException {
-        Map<String, String> out = new TreeMap<>();
-        walk(root, out);
-        out.remove(FixtureLock.FILE_NAME);
-        return out;
-    }
-
-    private void walk(Path p, Map<String, String> out) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        String key = root.relativize(p).toString();
-        if (a.isSymbolicLink()) {
-            out.put(key, "-> " + Files.readSymbolicLink(p));
-        } else if (a.isDirectory()) {
-            out.put(key, "dir");
-            try (DirectoryStream<Path> d = Files.newDirectoryStream(p)) {
-                for (Path e : d) {
-                    walk(e, out);
-                }
-            }
-        } else {
-            out.put(key, HexFormat.of().formatHex(Files.readAllBytes(p)));
-        }
+    /** The fixture byte for byte, less its lock file. */
+    private TreeSnapshot snapshot() {
+        return TreeSnapshot.ofFixture(root);
     }
 
     @Test
     void aFailureAtAnyStepOfWritingLeavesTheFixtureExactlyAsItWas() throws IOException {
         fixture();
-        Map<String, String> before = snapshot();
+        TreeSnapshot before = snapshot();
         // a forced removal of busy a: a's directory and core/holders/a go, proc/modules, core/refcnt and tainted change
         AtomicInteger steps = new AtomicInteger();
         FixtureEdit.commitHook = steps::set;
@@ -91,9 +69,10 @@ class FixtureAtomicityTest {
         assertEquals(SyscallResult.ok(), syscall.deleteModule(UserString.of("a"), 0xa00));
         int last = steps.get();
         assertEquals(4, last, "2 removals and 3 replacements: steps 0 to 4");
-        Map<String, String> after = snapshot();
+        TreeSnapshot after = snapshot();
         assertNotEquals(before, after);
-        assertEquals(HexFormat.of().formatHex("8\n".getBytes()), after.get("proc/sys/kernel/tainted"), "R written");
+        assertEquals("file " + HexFormat.of().formatHex("8\n".getBytes()), after.entries().get("proc/sys/kernel/tainted"),
+                "R written");
 
         for (int failAt = 0; failAt <= last; failAt++) {
             FixtureEdit.commitHook = null;
@@ -117,7 +96,7 @@ class FixtureAtomicityTest {
     void aCheckThatFailsAfterTheDecisionWritesNothing() throws IOException {
         fixture();
         write("sys/module/core/refcnt", "two\n");
-        Map<String, String> before = snapshot();
+        TreeSnapshot before = snapshot();
         FixtureException e = assertThrows(FixtureException.class,
                 () -> new FixtureDeleteModule(root).deleteModule(UserString.of("b"), 0x800));
         assertEquals("fixture " + root.toRealPath() + ": sys/module/core/refcnt: not a number ('two\\n'), so the "

@@ -17,19 +17,19 @@ import java.util.TreeMap;
  * changed or replaced by a link. The fixture lock file {@code .kmod4j.lock} at the top, which an emulated removal
  * creates and leaves (docs/tools.md), can be left out.
  */
-record TreeSnapshot(Map<String, String> entries) {
+public record TreeSnapshot(Map<String, String> entries) {
 
-    static TreeSnapshot of(Path root) {
+    public static TreeSnapshot of(Path root) {
         return of(root, false);
     }
 
     /** A snapshot without the top-level {@code .kmod4j.lock}. */
-    static TreeSnapshot ofFixture(Path root) {
+    public static TreeSnapshot ofFixture(Path root) {
         return of(root, true);
     }
 
     /** The same without the entries at or under these relative paths. */
-    TreeSnapshot without(String... paths) {
+    public TreeSnapshot without(String... paths) {
         Map<String, String> m = new TreeMap<>(entries);
         m.keySet().removeIf(k -> java.util.Arrays.stream(paths).anyMatch(p -> k.equals(p) || k.startsWith(p + "/")));
         return new TreeSnapshot(m);
