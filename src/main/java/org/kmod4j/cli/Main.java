@@ -28,7 +28,13 @@ public final class Main {
         // A failure in a thread of ours that nothing joins would otherwise get Java's default: a stack trace.
         Thread.setDefaultUncaughtExceptionHandler((thread, e) ->
                 err.println("kmod4j: " + Target.failureMessage(e)));
-        System.exit(run(args, out, err));
+        int status = run(args, out, err);
+        out.flush();
+        err.flush();
+        // Not System.exit: since JDK 17, Runtime.exit logs the call through System.Logger, which brings up
+        // java.logging, some 320 classes, at the end of every run (a tool's start-up budget). kmod4j registers no
+        // shutdown hook, so halting after the flush loses nothing.
+        Runtime.getRuntime().halt(status);
     }
 
     /**
