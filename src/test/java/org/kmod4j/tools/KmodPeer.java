@@ -110,13 +110,14 @@ final class KmodPeer {
      * takes every change; over it, the fixture's {@code proc/} copied into a tmpfs {@code /proc} (copied back after
      * the run), the fixture's {@code sys/module} as the only thing under {@code /sys}, its {@code lib/modules} (else
      * an empty one) and its configuration directories ({@code etc/modprobe.d}, {@code run/modprobe.d},
-     * {@code usr/local/lib/modprobe.d}, {@code lib/modprobe.d}; empty ones where the fixture has none). The fixture,
-     * {@link #WORK} (call log, preload library) and the working directory are bound at their own paths, so what the
-     * fake {@code delete_module} edits is the fixture itself. Everything else vanishes with the namespace.
+     * {@code usr/local/lib/modprobe.d}, {@code lib/modprobe.d}; empty ones where the fixture has none). The JVM's
+     * temporary directory ({@code /tmp}), the fixture, {@link #WORK} (call log, preload library) and the working directory are bound at their
+     * own paths, so what the fake {@code delete_module} edits is the fixture itself and the files a test names in
+     * kmod's arguments are there. Everything else vanishes with the namespace.
      */
     private static final String SCRIPT = String.join("\n",
             "set -eu",
-            "fx=$1; cwd=$2; work=$3; t=$4; shift 4",
+            "fx=$1; cwd=$2; work=$3; t=$4; tmp=$5; shift 5",
             "mount -t tmpfs kmod4j-peer \"$t\"",
             "mkdir \"$t/upper\" \"$t/work\" \"$t/root\"",
             "r=$t/root",
@@ -135,6 +136,9 @@ final class KmodPeer {
             "over /run/modprobe.d",
             "over /usr/local/lib/modprobe.d",
             "over /lib/modprobe.d",
+            // The JVM's temporary directory as the host has it (the overlay shows only the root file system, and /tmp
+            // is often a tmpfs of its own): tests name files there in kmod's arguments (rmmod PATH, -d DIR, -C FILE).
+            "mkdir -p \"$r$tmp\" && mount --rbind \"$tmp\" \"$r$tmp\"",
             "for d in \"$fx\" \"$work\" \"$cwd\"; do [ \"$d\" = / ] || { mkdir -p \"$r$d\"; mount --bind \"$d\" \"$r$d\"; }; done",
             "set +e",
             "chroot \"$r\" sh -c 'cd \"$1\" && shift && if [ -n \"$PEER_PRELOAD\" ]; then export LD_PRELOAD=\"$PEER_PRELOAD\";"
@@ -157,7 +161,8 @@ final class KmodPeer {
         Path log = Files.createTempFile(WORK, "calls", ".log");
         Path top = Files.createTempDirectory(WORK, "root"); // the private root's mount point; empty on disk
         List<String> command = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "sh", "-c", SCRIPT,
-                "sh", fixture.root.toString(), cwd.toString(), WORK.toString(), top.toString(), prog));
+                "sh", fixture.root.toString(), cwd.toString(), WORK.toString(), top.toString(),
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize().toString(), prog));
         command.addAll(args);
         Map<String, String> e = new java.util.HashMap<>(env);
         e.put("PEER_PRELOAD", preload == null ? "" : preload.toString());
