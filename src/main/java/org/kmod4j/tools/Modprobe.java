@@ -12,14 +12,20 @@ import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.kmod4j.api.Errno;
+import org.kmod4j.api.LoadedModule;
+import org.kmod4j.api.ModuleSubsystem;
+import org.kmod4j.api.ViewException;
 import org.kmod4j.host.FixtureException;
 import org.kmod4j.host.HostKernel;
 import org.kmod4j.tools.Getopt.HasArg;
@@ -318,6 +324,7 @@ public final class Modprobe {
 
         // state
         private Libkmod lib;
+        private ModuleSubsystem kernel;
         private ModuleDirectory dir;
         private ModprobeConfig config;
         private final Map<String, Mod> pool = new HashMap<>();
@@ -532,6 +539,7 @@ public final class Modprobe {
             // log_setup_kmod_log(ctx, verbose)
             log.priority = verbose;
             lib = new Libkmod(target.kernel(), target.builtins(), log);
+            kernel = target.kernel();
             int err = 0;
             for (int i = 0; i < operands.size(); i++) {
                 int r;
@@ -1001,16 +1009,78 @@ public final class Modprobe {
          * Step 4: every dependency (load order) whose refcount is 0 is removed; kmod4j then does the same with that
          * dependency's own dependencies (kmod 30 stops after one level). A dry run removes nothing and so goes no
          * further than kmod 30 does.
+         *
+         * <p>Done as one depth-first walk, not a rescan of every removed dependency's whole line: removing {@code d}
+         * frees only modules {@code d} itself used, which {@code /proc/modules} (read once) names, so only those are
+         * looked at again, in load order. Each module's line is a transitive closure, so rescanning made a
+         * 2,001-module chain cost some two million refcount reads.
          */
         private void cleanup(Mod mod) {
-            for (Mod dep : dependencies(mod)) {
-                if (lib.refcnt(dep.lib()) == 0 && !removed.contains(dep.name)) {
-                    int r = removeModule(dep, "dependency");
-                    if (r == 0 && !dryRun) {
-                        cleanup(dep);
-                    }
+            List<Mod> deps = dependencies(mod);
+            if (deps.isEmpty()) {
+                return;
+            }
+            Map<String, Integer> position = new HashMap<>();
+            for (int i = 0; i < deps.size(); i++) {
+                position.putIfAbsent(deps.get(i).name, i);
+            }
+            Map<String, Set<String>> uses = usesOfLoadedModules();
+            Deque<Iterator<Mod>> walk = new ArrayDeque<>();
+            walk.push(deps.iterator());
+            while (!walk.isEmpty()) {
+                Iterator<Mod> next = walk.peek();
+                if (!next.hasNext()) {
+                    walk.pop();
+                    continue;
+                }
+                Mod dep = next.next();
+                if (lib.refcnt(dep.lib()) != 0 || removed.contains(dep.name)) {
+                    continue; // refcnt read first, as kmod does (its debug log shows the read)
+                }
+                if (removeModule(dep, "dependency") == 0 && !dryRun) {
+                    walk.push(freedBy(dep, uses, position).iterator());
                 }
             }
+        }
+
+        /**
+         * The modules the removal of {@code dep} may have freed, in load order: its dependencies that it used. Without
+         * a readable {@code /proc/modules}, all of its dependencies.
+         */
+        private List<Mod> freedBy(Mod dep, Map<String, Set<String>> uses, Map<String, Integer> position) {
+            if (uses == null) {
+                return dependencies(dep);
+            }
+            Set<String> used = uses.getOrDefault(dep.name, Set.of());
+            if (position.keySet().containsAll(used)) {
+                // depmod orders every line by one global order, so the first line's order is theirs too
+                List<Mod> freed = new ArrayList<>();
+                for (String name : used) {
+                    freed.add(newFromName(name));
+                }
+                freed.sort(java.util.Comparator.comparingInt(m -> position.get(m.name)));
+                return freed;
+            }
+            List<Mod> freed = new ArrayList<>(dependencies(dep)); // a line that is not a closure: its own order
+            freed.removeIf(m -> !used.contains(m.name));
+            return freed;
+        }
+
+        /** Each loaded module's dependencies that it uses (the users column of /proc/modules, inverted), or null. */
+        private Map<String, Set<String>> usesOfLoadedModules() {
+            List<LoadedModule> loaded;
+            try {
+                loaded = kernel.loadedModules();
+            } catch (ViewException | RuntimeException e) {
+                return null;
+            }
+            Map<String, Set<String>> uses = new HashMap<>();
+            for (LoadedModule m : loaded) {
+                for (org.kmod4j.api.ModuleName user : m.holders()) {
+                    uses.computeIfAbsent(user.value(), k -> new HashSet<>()).add(m.name().value());
+                }
+            }
+            return uses;
         }
 
         /** {@code rmmod_do_remove_module()}. */

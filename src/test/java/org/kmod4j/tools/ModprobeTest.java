@@ -55,6 +55,31 @@ class ModprobeTest {
 
     // ---- simulated kernels -------------------------------------------------------------------------------------
 
+    /**
+     * kmod4j's cascade: a dependency freed by a removal is removed, and so are the ones it freed in turn, down a whole
+     * chain, each once and users first; a module another user still holds stays. (One walk, not a rescan per level:
+     * scripts/bench.sh times a 2,001-module chain.)
+     */
+    @Test
+    void removingTheTopOfAChainRemovesEveryFreedModuleOnceUsersFirstAndKeepsAHeldOne() throws IOException {
+        StringBuilder text = new StringBuilder("module m0 exports=s0\n");
+        for (int i = 1; i < 300; i++) {
+            text.append("module m").append(i).append(" exports=s").append(i).append(" uses=s").append(i - 1)
+                    .append('\n');
+        }
+        text.append("module other uses=s100\n");
+        for (int i = 0; i < 300; i++) {
+            text.append("load m").append(i).append('\n');
+        }
+        text.append("load other\n");
+        Run r = cli("modprobe", "-r", "-v", "--sim", scenario(text.toString()), "m299");
+        StringBuilder expected = new StringBuilder();
+        for (int i = 299; i >= 101; i--) {
+            expected.append("rmmod m").append(i).append('\n');
+        }
+        assertEquals(new Run(expected.toString(), "", 0), r);
+    }
+
     @Test
     void simulatedKernelIndexFollowsTheScenariosSymbols() throws IOException {
         String sim = scenario(STACK);
