@@ -218,24 +218,26 @@ final class KernelFiles {
     }
 
     private Node moduleNode(KernelModule mod, String[] parts) {
-        Map<String, Node> attrs = new LinkedHashMap<>();
-        attrs.put("coresize", new File(mod.image.coreSize() + "\n", false));
-        attrs.put("holders", new Dir(List.of()));
-        attrs.put("initsize", new File(mod.initSize + "\n", false));
-        attrs.put("initstate", new File(mod.state.initstate() + "\n", false));
-        attrs.put("notes", new Dir(List.of()));
+        // Each attribute is made only when read: a tool reads two or three of a module's files, 4,000 times over on
+        // a distribution's kernel.
+        Map<String, java.util.function.Supplier<Node>> attrs = new LinkedHashMap<>();
+        attrs.put("coresize", () -> new File(mod.image.coreSize() + "\n", false));
+        attrs.put("holders", () -> new Dir(List.of()));
+        attrs.put("initsize", () -> new File(mod.initSize + "\n", false));
+        attrs.put("initstate", () -> new File(mod.state.initstate() + "\n", false));
+        attrs.put("notes", () -> new Dir(List.of()));
         if (!mod.image.parameters().isEmpty()) {
-            attrs.put("parameters", new Dir(List.of()));
+            attrs.put("parameters", () -> new Dir(List.of()));
         }
         if (kernel.config().moduleUnload()) {
-            attrs.put("refcnt", new File(mod.refcount() + "\n", false));
+            attrs.put("refcnt", () -> new File(mod.refcount() + "\n", false));
         }
-        attrs.put("sections", new Dir(List.of()));
+        attrs.put("sections", () -> new Dir(List.of()));
         if (kernel.config().srcversionAll()) {
-            attrs.put("srcversion", new File(srcversion(mod.name) + "\n", false));
+            attrs.put("srcversion", () -> new File(srcversion(mod.name) + "\n", false));
         }
-        attrs.put("taint", new File(Taint.letters(mod.taints) + "\n", false));
-        attrs.put("uevent", new File(null, true));
+        attrs.put("taint", () -> new File(Taint.letters(mod.taints) + "\n", false));
+        attrs.put("uevent", () -> new File(null, true));
         if (parts.length == 1) {
             return new Dir(Kernfs.readdirOrder(attrs.keySet()));
         }
@@ -257,7 +259,8 @@ final class KernelFiles {
         if (attr.equals("parameters") && attrs.containsKey("parameters")) {
             return parameterNode(mod.parameterValues, parts);
         }
-        return parts.length == 2 ? attrs.get(attr) : null;
+        java.util.function.Supplier<Node> node = parts.length == 2 ? attrs.get(attr) : null;
+        return node == null ? null : node.get();
     }
 
     private static Node parameterNode(Map<String, String> values, String[] parts) {

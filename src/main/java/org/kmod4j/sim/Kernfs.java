@@ -13,8 +13,6 @@ import java.util.List;
  */
 final class Kernfs {
     private static final long GOLDEN_RATIO_64 = 0x61C8864680B583EBL;
-    private static final Comparator<String> READDIR_ORDER =
-            Comparator.comparingInt(Kernfs::nameHash).thenComparing(Kernfs::compareBytes);
 
     private Kernfs() {
     }
@@ -40,8 +38,18 @@ final class Kernfs {
 
     /** The entries in readdir order. */
     static List<String> readdirOrder(Collection<String> names) {
-        List<String> sorted = new ArrayList<>(names);
-        sorted.sort(READDIR_ORDER);
+        // Each name hashed once, not at every comparison: /sys/module of a distribution has 4,000 entries.
+        record Keyed(int hash, String name) {
+        }
+        List<Keyed> keyed = new ArrayList<>(names.size());
+        for (String name : names) {
+            keyed.add(new Keyed(nameHash(name), name));
+        }
+        keyed.sort(Comparator.comparingInt(Keyed::hash).thenComparing(Keyed::name, Kernfs::compareBytes));
+        List<String> sorted = new ArrayList<>(keyed.size());
+        for (Keyed k : keyed) {
+            sorted.add(k.name());
+        }
         return sorted;
     }
 
