@@ -68,6 +68,13 @@ public final class Main {
                     return Rmmod.run("rmmod", rest, io);
                 case "modprobe":
                     return Modprobe.run("modprobe", rest, io);
+                case "sim":
+                    Integer status = rest.size() > 1 && rest.get(0).equals("run")
+                            ? SimCommand.Run.runPlain(rest.subList(1, rest.size()), out, err) : null;
+                    if (status != null) {
+                        return status;
+                    }
+                    break;
                 default:
                     break;
             }

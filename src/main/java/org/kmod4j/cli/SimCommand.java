@@ -48,8 +48,11 @@ final class SimCommand {
 
         @Override
         public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            PrintWriter err = spec.commandLine().getErr();
+            return run(file, dmesg, spec.commandLine().getOut(), spec.commandLine().getErr());
+        }
+
+        /** Runs the scenario {@code file} and prints its records (and the kernel log with {@code dmesg}). */
+        static int run(Path file, boolean dmesg, PrintWriter out, PrintWriter err) {
             Scenario scenario;
             try {
                 scenario = readScenario(file);
@@ -69,6 +72,28 @@ final class SimCommand {
             }
             out.flush();
             return 0;
+        }
+
+        /**
+         * {@code sim run [--dmesg] FILE} in its plain forms, run without building picocli's command model: picocli's
+         * classes predate the class-file version JDK 25's AOT cache can store, and reading its annotations by
+         * reflection doubled the command's start-up (scripts/bench.sh). Null for anything else (help, other options,
+         * a FILE that looks like an option), which picocli then parses and answers.
+         */
+        static Integer runPlain(List<String> args, PrintWriter out, PrintWriter err) {
+            boolean dmesg = args.contains("--dmesg");
+            List<String> files = args.stream().filter(a -> !a.equals("--dmesg")).toList();
+            if (files.size() != 1 || args.size() > 2 || files.get(0).isEmpty() || files.get(0).startsWith("-")
+                    || files.get(0).indexOf('\0') >= 0) {
+                return null;
+            }
+            Path file;
+            try {
+                file = Path.of(files.get(0));
+            } catch (java.nio.file.InvalidPathException e) {
+                return null;
+            }
+            return run(file, dmesg, out, err);
         }
     }
 

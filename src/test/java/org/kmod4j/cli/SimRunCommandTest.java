@@ -30,6 +30,18 @@ class SimRunCommandTest {
         assertEquals("", o.err());
     }
 
+    /** The plain forms skip picocli for start-up; {@code --} sends the same run through picocli: same answer. */
+    @Test
+    void plainSimRunAnswersExactlyAsThePicocliPathDoes() throws IOException {
+        String good = write("g.scn", "module m init=5 exit\nload m\nsleep 10\ncat /proc/modules\n").toString();
+        String bad = write("b.scn", "module m\nfrobnicate\n").toString();
+        String missing = dir.resolve("nope.scn").toString();
+        for (String file : new String[] {good, bad, missing}) {
+            assertEquals(kmod4j("sim", "run", "--", file), kmod4j("sim", "run", file), file);
+            assertEquals(kmod4j("sim", "run", "--dmesg", "--", file), kmod4j("sim", "run", file, "--dmesg"), file);
+        }
+    }
+
     @Test
     void malformedLineNamesFileAndLineAndExitsTwo() throws IOException {
         Path f = write("bad.scn", "module m\n\nfrobnicate\n");
