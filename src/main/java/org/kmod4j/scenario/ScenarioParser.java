@@ -38,6 +38,12 @@ public final class ScenarioParser {
     /** The highest slot number {@code open} takes. */
     public static final int MAX_SLOT = 15;
 
+    // Compiled once: String.split(" +") compiles its pattern at every call, 16,000 times for a distribution's graph.
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile(" +");
+    private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+    private static final java.util.regex.Pattern DIGITS = java.util.regex.Pattern.compile("[0-9]+");
+    private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("-?[0-9]+");
+
     private ScenarioParser() {
     }
 
@@ -147,7 +153,7 @@ public final class ScenarioParser {
         }
         boolean profileDeclared = false;
         for (int i = 0; i < lines.length; i++) {
-            List<String> words = Arrays.asList(lines[i].trim().split(" +"));
+            List<String> words = Arrays.asList(SPACES.split(lines[i].trim()));
             if (!lines[i].startsWith("#") && words.get(0).equals("kernel")) {
                 if (profileDeclared) {
                     throw new ScenarioSyntaxException(i + 1, "a second 'kernel' declaration");
@@ -168,7 +174,7 @@ public final class ScenarioParser {
             if (line.isBlank()) {
                 continue;
             }
-            List<String> words = Arrays.asList(line.trim().split(" +"));
+            List<String> words = Arrays.asList(SPACES.split(line.trim()));
             switch (words.get(0)) {
                 case "module" -> {
                     ModuleImage image = parseModule(number, words, profile);
@@ -211,13 +217,13 @@ public final class ScenarioParser {
             if (c.verb() != Verb.LOAD || c.args().size() < 2 || !durationParams.containsKey(c.arg(0))) {
                 continue;
             }
-            for (String word : c.arg(1).trim().split("\\s+")) {
+            for (String word : WHITESPACE.split(c.arg(1).trim())) {
                 int eq = word.indexOf('=');
                 if (eq < 0 || !durationParams.get(c.arg(0)).contains(word.substring(0, eq))) {
                     continue;
                 }
                 String value = word.substring(eq + 1);
-                if (value.matches("[0-9]+") && (value.length() > 13 || Long.parseLong(value) > MAX_MILLIS)) {
+                if (DIGITS.matcher(value).matches() && (value.length() > 13 || Long.parseLong(value) > MAX_MILLIS)) {
                     throw new ScenarioSyntaxException(c.line(), word.substring(0, eq) + "=" + value
                             + ": a duration of more than the " + MAX_MILLIS + " ms (about 31 years) a scenario may give");
                 }
@@ -290,7 +296,7 @@ public final class ScenarioParser {
             background = true;
             body = body.substring(2);
         }
-        String[] head = body.split(" +", 2);
+        String[] head = SPACES.split(body, 2);
         Verb verb;
         try {
             verb = Verb.valueOf(head[0].toUpperCase(java.util.Locale.ROOT));
@@ -310,12 +316,12 @@ public final class ScenarioParser {
         if (!rest.isEmpty()) {
             if (arity[1] == -1) {
                 // The first word, then the rest of the line as one argument: load's parameters, write's text.
-                String[] split = rest.split(" +", 2);
+                String[] split = SPACES.split(rest, 2);
                 for (String s : split) {
                     args.add(unquote(s));
                 }
             } else {
-                for (String s : rest.split(" +")) {
+                for (String s : SPACES.split(rest)) {
                     args.add(unquote(s));
                 }
             }
@@ -496,7 +502,7 @@ public final class ScenarioParser {
         if (value == null) {
             throw new IllegalArgumentException("missing number");
         }
-        if (!value.matches("-?[0-9]+")) {
+        if (!INTEGER.matcher(value).matches()) {
             throw new IllegalArgumentException("not a number of milliseconds: '" + visible(value) + "'");
         }
         if (value.startsWith("-")) {
@@ -528,7 +534,7 @@ public final class ScenarioParser {
         if (value == null) {
             throw new IllegalArgumentException("missing number");
         }
-        if (!value.matches("-?[0-9]+")) {
+        if (!INTEGER.matcher(value).matches()) {
             throw new IllegalArgumentException("not a number: '" + visible(value) + "'");
         }
         if (value.startsWith("-")) {
