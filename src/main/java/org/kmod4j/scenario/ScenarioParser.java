@@ -153,8 +153,11 @@ public final class ScenarioParser {
         }
         boolean profileDeclared = false;
         for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("#") || !lines[i].trim().startsWith("kernel")) {
+                continue; // only kernel lines matter in this pass: no need to split the others
+            }
             List<String> words = Arrays.asList(SPACES.split(lines[i].trim()));
-            if (!lines[i].startsWith("#") && words.get(0).equals("kernel")) {
+            if (words.get(0).equals("kernel")) {
                 if (profileDeclared) {
                     throw new ScenarioSyntaxException(i + 1, "a second 'kernel' declaration");
                 }
