@@ -316,9 +316,10 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
             uses.put(image.name().value(), image.uses());
             exports.put(image.name().value(), image.exports());
         }
-        ModuleDirectory modules = ModuleDirectory.simulated("/lib/modules/" + runner.kernel().profile().release(),
-                uses, exports, builtins);
         Filesystem files = new Filesystem() {
+            /** Made on the first call: only modprobe reads the module directory, lsmod and rmmod never do. */
+            private ModuleDirectory modules;
+
             @Override
             public String release() {
                 return runner.kernel().profile().release();
@@ -330,7 +331,11 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
             }
 
             @Override
-            public ModuleDirectory moduleDirectory(String release) {
+            public synchronized ModuleDirectory moduleDirectory(String release) {
+                if (modules == null) {
+                    modules = ModuleDirectory.simulated("/lib/modules/" + runner.kernel().profile().release(), uses,
+                            exports, builtins);
+                }
                 return modules;
             }
         };
