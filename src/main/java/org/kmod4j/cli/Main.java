@@ -1,5 +1,7 @@
 package org.kmod4j.cli;
 
+import org.kmod4j.api.BadInputException;
+
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
@@ -91,7 +93,7 @@ public final class Main {
             try {
                 return java.nio.file.Path.of(text);
             } catch (java.nio.file.InvalidPathException e) {
-                throw new CommandLine.TypeConversionException("'" + Target.printable(text) + "' is not a valid path ("
+                throw new CommandLine.TypeConversionException("'" + BadInputException.printable(text) + "' is not a valid path ("
                         + e.getReason() + ")");
             }
         });

@@ -1,5 +1,7 @@
 package org.kmod4j.cli;
 
+import org.kmod4j.api.BadInputException;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -223,7 +225,7 @@ final class SimCommand {
     /** As {@link #readScenario(Path)}, for the kernel a run came from when the scenario names none. */
     static Scenario readScenario(Path file, KernelProfile profile) throws UnusableScenario {
         // the name as messages show it: a control character in it would garble the terminal
-        String shown = org.kmod4j.tools.Target.printable(file.toString());
+        String shown = BadInputException.printable(file.toString());
         try {
             return ScenarioParser.read(file, profile);
         } catch (NoSuchFileException e) {

@@ -1,5 +1,18 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.api.BadInputException;
+
+import org.kmod4j.libc.CText;
+import org.kmod4j.libc.Fnmatch;
+import org.kmod4j.libc.Getopt;
+import org.kmod4j.libc.Getopt.HasArg;
+import org.kmod4j.libc.Getopt.LongOption;
+import org.kmod4j.libc.Strerror;
+import org.kmod4j.kmod.Libkmod;
+import org.kmod4j.kmod.ModuleDirectory;
+import org.kmod4j.kmod.ModprobeConfig;
+import org.kmod4j.kmod.KmodLog;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -28,8 +41,6 @@ import org.kmod4j.api.ModuleSubsystem;
 import org.kmod4j.api.ViewException;
 import org.kmod4j.host.FixtureException;
 import org.kmod4j.host.HostKernel;
-import org.kmod4j.tools.Getopt.HasArg;
-import org.kmod4j.tools.Getopt.LongOption;
 
 /**
  * {@code modprobe -r} as kmod 30 behaves ({@code tools/modprobe.c}, kmod.md §5), messages in kmod's non-debug form,
@@ -532,7 +543,7 @@ public final class Modprobe {
                 // kmod_new(): libkmod's default logger until the tool installs its own
                 config = ModprobeConfig.load(dir.dirname(), dir.softdepFile(), sources,
                         KmodLog.defaultLogger(io.err()));
-            } catch (Target.BadInputException e) {
+            } catch (BadInputException e) {
                 log.error(e.getMessage() + "\n");
                 return 1;
             }

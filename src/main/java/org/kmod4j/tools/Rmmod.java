@@ -1,5 +1,12 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.libc.Getopt;
+import org.kmod4j.libc.Getopt.HasArg;
+import org.kmod4j.libc.Getopt.LongOption;
+import org.kmod4j.libc.Strerror;
+import org.kmod4j.kmod.Libkmod;
+import org.kmod4j.kmod.KmodLog;
+
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -14,8 +21,6 @@ import org.kmod4j.api.SyscallResult;
 import org.kmod4j.api.UserString;
 import org.kmod4j.api.ViewException;
 import org.kmod4j.host.FixtureException;
-import org.kmod4j.tools.Getopt.HasArg;
-import org.kmod4j.tools.Getopt.LongOption;
 
 /**
  * {@code rmmod} as kmod 30 behaves ({@code tools/rmmod.c}; kmod.md §2), messages in kmod's non-debug form, with the

@@ -1,5 +1,12 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.api.BadInputException;
+
+import org.kmod4j.libc.Getopt;
+import org.kmod4j.kmod.IndexFile;
+import org.kmod4j.kmod.BuiltinIndex;
+import org.kmod4j.kmod.ModuleDirectory;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -141,17 +148,6 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
         }
     }
 
-    /**
-     * An input file kmod4j refuses (a corrupt index, a file far larger than any real one): the message names the file
-     * and what is wrong, and the tool prints it as an error and exits with status 1.
-     */
-    public static class BadInputException extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        public BadInputException(String message) {
-            super(message);
-        }
-    }
 
     /**
      * The one line a tool prints for a failure that reached its last-resort handler: the message of a
@@ -209,21 +205,8 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
         try {
             return Path.of(value);
         } catch (java.nio.file.InvalidPathException e) {
-            throw new TargetException(option + " " + printable(value) + ": not a valid path (" + e.getReason() + ").");
+            throw new TargetException(option + " " + BadInputException.printable(value) + ": not a valid path (" + e.getReason() + ").");
         }
-    }
-
-    /** A user's text in a message, control characters escaped so that they cannot garble the terminal. */
-    public static String printable(String text) {
-        StringBuilder b = new StringBuilder();
-        for (char c : text.toCharArray()) {
-            if (c < 0x20 || c == 0x7f) {
-                b.append(String.format("\\x%02x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 
     /** An I/O failure's reason without Java's exception class names. */
@@ -240,7 +223,7 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
     /** The running host ({@code /}) or a fixture tree. */
     public static Target host(Path root, String syscall) throws TargetException {
         if (!Files.isDirectory(root)) {
-            throw new TargetException("--root " + printable(root.toString()) + ": not a directory.");
+            throw new TargetException("--root " + BadInputException.printable(root.toString()) + ": not a directory.");
         }
         HostKernel kernel;
         if (HostKernel.isRealRoot(root)) {
@@ -252,7 +235,7 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
             DeleteModuleSyscall backend = switch (syscall == null ? SYSCALL_EMULATE : syscall) {
                 case SYSCALL_EMULATE -> new FixtureDeleteModule(root);
                 case SYSCALL_ENOSYS -> new NoModuleSupportDeleteModule();
-                default -> throw new TargetException("--syscall " + printable(syscall) + ": expected " + SYSCALL_EMULATE + " or "
+                default -> throw new TargetException("--syscall " + BadInputException.printable(syscall) + ": expected " + SYSCALL_EMULATE + " or "
                         + SYSCALL_ENOSYS + ".");
             };
             kernel = new HostKernel(root, backend);
@@ -289,7 +272,7 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
      * declarations (as depmod would have indexed the kernel's modules.builtin).
      */
     public static Target simulated(Path file) throws TargetException {
-        String shown = printable(file.toString());
+        String shown = BadInputException.printable(file.toString());
         Scenario scenario;
         try {
             scenario = ScenarioParser.read(file);

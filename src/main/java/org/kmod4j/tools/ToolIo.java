@@ -1,5 +1,7 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.libc.Syslog;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 

@@ -1,5 +1,8 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.libc.Syslog;
+import org.kmod4j.kmod.KmodLog;
+
 import java.io.PrintWriter;
 
 /**

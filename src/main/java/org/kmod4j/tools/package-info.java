@@ -8,3 +8,7 @@
  * project's chosen policy (docs/tools.md).
  */
 package org.kmod4j.tools;
+
+import org.kmod4j.kmod.Libkmod;
+import org.kmod4j.kmod.IndexFile;
+import org.kmod4j.kmod.ModuleDirectory;

@@ -1,5 +1,8 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.libc.Syslog;
+import org.kmod4j.kmod.IndexFile;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

@@ -1,5 +1,8 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.libc.Fnmatch;
+import org.kmod4j.kmod.ModprobeConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.kmod.IndexFile;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

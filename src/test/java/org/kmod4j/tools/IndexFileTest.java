@@ -1,5 +1,9 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.kmod.Libkmod;
+import org.kmod4j.kmod.IndexFile;
+import org.kmod4j.kmod.BuiltinIndex;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,5 +1,7 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.libc.Syslog;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;

@@ -1,4 +1,8 @@
-package org.kmod4j.tools;
+package org.kmod4j.kmod;
+
+import org.kmod4j.api.BadInputException;
+
+import org.kmod4j.libc.Fnmatch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,18 +58,18 @@ public final class IndexFile {
     private static final int OFFSET_MASK = 0x0FFFFFFF;
 
     /** An index file that is not a well-formed trie: the message names the file, the offset and the fault. */
-    public static final class CorruptIndexException extends Target.BadInputException {
+    public static final class CorruptIndexException extends BadInputException {
         private static final long serialVersionUID = 1L;
         private final String file;
         private final long offset;
 
-        CorruptIndexException(String file, long offset, String what) {
+        public CorruptIndexException(String file, long offset, String what) {
             super(file + ": corrupt index at offset " + offset + " (0x" + Long.toHexString(offset) + "): " + what);
             this.file = file;
             this.offset = offset;
         }
 
-        CorruptIndexException(String file, String what) {
+        public CorruptIndexException(String file, String what) {
             super(file + ": " + what);
             this.file = file;
             this.offset = -1;
@@ -83,10 +87,10 @@ public final class IndexFile {
     }
 
     /** A file longer than the bound {@link #readBounded} was given. */
-    static final class TooLargeException extends IOException {
+    public static final class TooLargeException extends IOException {
         private static final long serialVersionUID = 1L;
 
-        TooLargeException(String message) {
+        public TooLargeException(String message) {
             super(message);
         }
     }
@@ -97,7 +101,7 @@ public final class IndexFile {
      * bytes are counted while they are read and the read stops one byte after the bound (so /dev/zero ends too). A
      * FIFO or a socket is refused: opening one would block the tool until some other process writes to it.
      */
-    static byte[] readBounded(Path file, int max) throws IOException {
+    public static byte[] readBounded(Path file, int max) throws IOException {
         if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
             int type = ((Integer) Files.getAttribute(file, "unix:mode")) & 0170000;
             if (type == 0010000 || type == 0140000) {
@@ -174,7 +178,7 @@ public final class IndexFile {
 
     /** Where the parts of a node are, all inside the file once {@link #layout} returned. */
     private record Layout(int pos, int prefixEnd, int first, int last, int childrenAt, int valuesAt, int valueCount) {
-        int childCount() {
+        public int childCount() {
             return childrenAt < 0 ? 0 : last - first + 1;
         }
     }
@@ -408,7 +412,7 @@ public final class IndexFile {
 
     /** A node: its prefix, its children by character ({@code first..last}, 0 for none) and its values. */
     private record Node(byte[] prefix, int first, int last, int[] children, List<Value> values) {
-        int child(int ch) {
+        public int child(int ch) {
             return ch < first || ch > last ? 0 : children[ch - first];
         }
     }
@@ -522,11 +526,11 @@ public final class IndexFile {
 
     /** A node of {@link #wildAll}'s walk: the node, the next child character to visit, the key length before it. */
     private static final class Frame {
-        final Node node;
-        int next;
-        final int bufBefore;
+        public final Node node;
+        public int next;
+        public final int bufBefore;
 
-        Frame(Node node, int bufBefore) {
+        public Frame(Node node, int bufBefore) {
             this.node = node;
             this.next = node.first();
             this.bufBefore = bufBefore;

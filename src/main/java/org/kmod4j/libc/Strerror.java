@@ -1,9 +1,9 @@
-package org.kmod4j.tools;
+package org.kmod4j.libc;
 
 import org.kmod4j.api.Errno;
 
 /** glibc's {@code strerror()} texts by number: those of {@link Errno}, then the other low numbers. */
-final class Strerror {
+public final class Strerror {
     private static final String[] EXTRA = new String[41];
 
     static {
@@ -36,7 +36,7 @@ final class Strerror {
     }
 
     /** The text for a positive errno number. */
-    static String text(int errno) {
+    public static String text(int errno) {
         Errno e = Errno.ofNumber(errno);
         if (e != null) {
             return e.message();

@@ -1,4 +1,4 @@
-package org.kmod4j.tools;
+package org.kmod4j.kmod;
 
 import java.nio.file.Path;
 import java.util.Set;
@@ -11,15 +11,15 @@ import java.util.Set;
 public interface BuiltinIndex {
 
     /** Whether {@code name} (already normalized) is a key of the index. */
-    boolean isBuiltin(String name);
+    public boolean isBuiltin(String name);
 
     /** No index (a missing {@code modules.builtin.bin}): nothing is builtin. */
-    static BuiltinIndex none() {
+    public static BuiltinIndex none() {
         return name -> false;
     }
 
     /** A fixed set of names, e.g. a scenario's {@code builtin} declarations. */
-    static BuiltinIndex of(Set<String> names) {
+    public static BuiltinIndex of(Set<String> names) {
         Set<String> copy = Set.copyOf(names);
         return copy::contains;
     }
@@ -28,7 +28,7 @@ public interface BuiltinIndex {
      * The index file {@code file}, opened afresh for each lookup as libkmod does outside modprobe; a missing or
      * invalid file means nothing is builtin.
      */
-    static BuiltinIndex file(Path file) {
+    public static BuiltinIndex file(Path file) {
         return name -> {
             IndexFile index = IndexFile.open(file);
             return index != null && index.search(name) != null;

@@ -1,4 +1,7 @@
-package org.kmod4j.tools;
+package org.kmod4j.kmod;
+
+import org.kmod4j.libc.CText;
+import org.kmod4j.libc.Strerror;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,11 +58,11 @@ public final class Libkmod {
 
     /** The outcome of a call that returns a value or a negative errno. */
     public record Result<T>(T value, int error) {
-        static <T> Result<T> ok(T value) {
+        public static <T> Result<T> ok(T value) {
             return new Result<>(value, 0);
         }
 
-        static <T> Result<T> failed(int errno) {
+        public static <T> Result<T> failed(int errno) {
             return new Result<>(null, -errno);
         }
 

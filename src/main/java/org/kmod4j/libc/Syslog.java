@@ -1,4 +1,4 @@
-package org.kmod4j.tools;
+package org.kmod4j.libc;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -18,20 +18,20 @@ import java.util.Locale;
  */
 public interface Syslog {
     /** {@code LOG_DAEMON}. */
-    int LOG_DAEMON = 3 << 3;
+    public int LOG_DAEMON = 3 << 3;
 
     /** {@code openlog(ident, LOG_CONS, LOG_DAEMON)}. */
-    void open(String ident);
+    public void open(String ident);
 
     /** {@code syslog(priority, "%s", message)}. */
-    void log(int priority, String message);
+    public void log(int priority, String message);
 
     /** {@code closelog()}. */
     default void close() {
     }
 
     /** The real one: {@link UnixSyslog}. */
-    static Syslog system() {
+    public static Syslog system() {
         return new UnixSyslog();
     }
 
@@ -41,7 +41,7 @@ public interface Syslog {
      * because Java has no Unix datagram sockets. When that fails, {@code LOG_CONS} writes {@code IDENT: MESSAGE\r\n} to
      * {@code /dev/console}, as glibc does. No {@code LOG_PID}, so no {@code [pid]}.
      */
-    final class UnixSyslog implements Syslog {
+    public final class UnixSyslog implements Syslog {
         private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", Locale.ROOT);
         private final String socketPath;
         private final String consolePath;

@@ -1,31 +1,31 @@
-package org.kmod4j.tools;
+package org.kmod4j.libc;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** The C library behaviour the kmod tools rely on, over bytes: fgets, strtok, strtol, isspace, printf padding. */
-final class CText {
+public final class CText {
     /** kmod's line buffers are {@code char line[4096]}. */
-    static final int LINE_MAX = 4096;
+    public static final int LINE_MAX = 4096;
 
     private CText() {
     }
 
-    static byte[] bytes(String s) {
+    public static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    static String string(byte[] b, int from, int to) {
+    public static String string(byte[] b, int from, int to) {
         return new String(b, from, to - from, StandardCharsets.UTF_8);
     }
 
     /** {@code isspace()} in the C locale. */
-    static boolean isSpace(int c) {
+    public static boolean isSpace(int c) {
         return c == ' ' || c == '\t' || c == '\n' || c == 0x0b || c == '\f' || c == '\r';
     }
 
     /** {@code strlen()}: up to the first NUL. */
-    static int strlen(byte[] b) {
+    public static int strlen(byte[] b) {
         for (int i = 0; i < b.length; i++) {
             if (b[i] == 0) {
                 return i;
@@ -35,16 +35,16 @@ final class CText {
     }
 
     /** Successive {@code fgets(buf, 4096, fp)} calls over a file's bytes. */
-    static final class Fgets {
+    public static final class Fgets {
         private final byte[] data;
         private int pos;
 
-        Fgets(String content) {
+        public Fgets(String content) {
             this.data = bytes(content);
         }
 
         /** The next chunk (at most 4095 bytes, ending after a newline if one comes first), or null at EOF. */
-        byte[] next() {
+        public byte[] next() {
             if (pos >= data.length) {
                 return null;
             }
@@ -61,20 +61,20 @@ final class CText {
     }
 
     /** {@code strtok_r()} over the C string in a buffer (up to its first NUL). */
-    static final class Strtok {
+    public static final class Strtok {
         private final byte[] s;
         private final int end;
         private final String delimiters;
         private int pos;
 
-        Strtok(byte[] buffer, String delimiters) {
+        public Strtok(byte[] buffer, String delimiters) {
             this.s = buffer;
             this.end = strlen(buffer);
             this.delimiters = delimiters;
         }
 
         /** The next token, or null ({@code strtok_r} returning NULL). */
-        String next() {
+        public String next() {
             while (pos < end && delimiters.indexOf(s[pos]) >= 0) {
                 pos++;
             }
@@ -93,7 +93,7 @@ final class CText {
         }
 
         /** {@code strtok_r(NULL, "", &saveptr)}: the rest of the string as it is, or null when nothing is left. */
-        String rest() {
+        public String rest() {
             if (pos >= end) {
                 return null;
             }
@@ -104,11 +104,11 @@ final class CText {
     }
 
     /** The result of {@code strtol(text, &end, 10)}: the value and the index of {@code end}. */
-    record Strtol(long value, int end) {
+    public record Strtol(long value, int end) {
     }
 
     /** {@code strtol(s, &end, 10)}: leading white space, a sign, digits; saturates at the long range. */
-    static Strtol strtol(byte[] s, int length) {
+    public static Strtol strtol(byte[] s, int length) {
         int i = 0;
         while (i < length && isSpace(s[i])) {
             i++;
@@ -142,13 +142,13 @@ final class CText {
     }
 
     /** {@code printf("%-Ns")} in bytes: pads with spaces on the right up to N bytes. */
-    static String padRight(String s, int width) {
+    public static String padRight(String s, int width) {
         int n = bytes(s).length;
         return n >= width ? s : s + " ".repeat(width - n);
     }
 
     /** {@code printf("%Nld")}. */
-    static String padLeft(long v, int width) {
+    public static String padLeft(long v, int width) {
         String s = Long.toString(v);
         return s.length() >= width ? s : " ".repeat(width - s.length()) + s;
     }

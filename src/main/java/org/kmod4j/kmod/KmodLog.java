@@ -1,4 +1,4 @@
-package org.kmod4j.tools;
+package org.kmod4j.kmod;
 
 import java.io.PrintWriter;
 
@@ -10,11 +10,11 @@ import java.io.PrintWriter;
 @FunctionalInterface
 public interface KmodLog {
     /** syslog priorities, as in {@code <syslog.h>}. */
-    int LOG_CRIT = 2;
-    int LOG_ERR = 3;
-    int LOG_WARNING = 4;
-    int LOG_INFO = 6;
-    int LOG_DEBUG = 7;
+    public int LOG_CRIT = 2;
+    public int LOG_ERR = 3;
+    public int LOG_WARNING = 4;
+    public int LOG_INFO = 6;
+    public int LOG_DEBUG = 7;
 
     /**
      * One message.
@@ -23,10 +23,10 @@ public interface KmodLog {
      * @param function the libkmod function that logs it (used only by the default logger)
      * @param message  the formatted text, newline included
      */
-    void log(int priority, String function, String message);
+    public void log(int priority, String function, String message);
 
     /** libkmod's default logger of a non-debug build, at its default priority (LOG_ERR): {@code libkmod: FN: msg}. */
-    static KmodLog defaultLogger(PrintWriter err) {
+    public static KmodLog defaultLogger(PrintWriter err) {
         return (priority, function, message) -> {
             if (priority <= LOG_ERR) {
                 err.print("libkmod: " + function + ": " + message);

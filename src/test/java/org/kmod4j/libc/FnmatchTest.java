@@ -1,4 +1,4 @@
-package org.kmod4j.tools;
+package org.kmod4j.libc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

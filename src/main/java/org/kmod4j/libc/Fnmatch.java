@@ -1,4 +1,6 @@
-package org.kmod4j.tools;
+package org.kmod4j.libc;
+
+import org.kmod4j.api.BadInputException;
 
 /**
  * glibc's {@code fnmatch(pattern, string, 0)} in the C locale, as libkmod uses it for the module patterns of
@@ -13,46 +15,46 @@ package org.kmod4j.tools;
  * match fails, as in glibc). Collating symbols {@code [.x.]} and equivalence classes {@code [=x=]} stand for their one
  * character, as in the C locale (a longer name fails the match).
  */
-final class Fnmatch {
+public final class Fnmatch {
     private Fnmatch() {
     }
 
     /** {@code fnmatch(pattern, string, 0) == 0}. */
-    static boolean matches(String pattern, String string) {
+    public static boolean matches(String pattern, String string) {
         return match(pattern, 0, string, 0, new Work(pattern, string));
     }
 
     /** The most {@code *} a match may nest (real patterns have a handful); the Java stack holds far more. */
-    static final int MAX_DEPTH = 2000;
+    public static final int MAX_DEPTH = 2000;
     /** The most pattern steps one match may take: about a second; real matches take a few hundred. */
-    static final long MAX_STEPS = 50_000_000L;
+    public static final long MAX_STEPS = 50_000_000L;
 
     /**
      * What one match has done: the positions found not to match after a {@code *}, its nesting and its steps. A
-     * pattern beyond the bounds is refused with a {@link Target.BadInputException} rather than matched for minutes
+     * pattern beyond the bounds is refused with a {@link BadInputException} rather than matched for minutes
      * (glibc would take exponential time on it; no real configuration comes near).
      */
     private static final class Work {
-        final java.util.Set<Long> failed = new java.util.HashSet<>();
-        final String pattern;
-        final String string;
-        long steps;
-        int depth;
+        public final java.util.Set<Long> failed = new java.util.HashSet<>();
+        public final String pattern;
+        public final String string;
+        public long steps;
+        public int depth;
 
-        Work(String pattern, String string) {
+        public Work(String pattern, String string) {
             this.pattern = pattern;
             this.string = string;
         }
 
-        void step() {
+        public void step() {
             if (++steps > MAX_STEPS) {
                 throw tooComplex("more than " + MAX_STEPS + " steps");
             }
         }
 
-        Target.BadInputException tooComplex(String why) {
+        public BadInputException tooComplex(String why) {
             String shown = pattern.length() > 40 ? pattern.substring(0, 40) + "..." : pattern;
-            return new Target.BadInputException("the wildcard pattern '" + Target.printable(shown) + "' ("
+            return new BadInputException("the wildcard pattern '" + BadInputException.printable(shown) + "' ("
                     + pattern.length() + " bytes) is too complex to match against a name of " + string.length()
                     + " bytes (" + why + "); kmod4j stops instead of running for minutes");
         }

@@ -1,4 +1,10 @@
-package org.kmod4j.tools;
+package org.kmod4j.kmod;
+
+import org.kmod4j.api.BadInputException;
+
+import org.kmod4j.libc.CText;
+import org.kmod4j.libc.Fnmatch;
+import org.kmod4j.libc.Strerror;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,21 +25,21 @@ import java.util.List;
  * The kernel command line ({@code modprobe.blacklist=}, {@code MOD.PARAM=}) is not read: it only yields blacklist
  * and options entries.
  */
-final class ModprobeConfig {
+public final class ModprobeConfig {
     /** {@code alias PATTERN MODNAME} (both already with {@code -} turned into {@code _} outside brackets). */
-    record Alias(String pattern, String modname) {
+    public record Alias(String pattern, String modname) {
     }
 
     /** {@code install|remove MODNAME COMMAND...} ({@code options MODNAME OPTIONS...} uses it too). */
-    record Command(String modname, String command) {
+    public record Command(String modname, String command) {
     }
 
     /** {@code softdep PATTERN pre: A B post: C D}. */
-    record Softdep(String pattern, List<String> pre, List<String> post) {
+    public record Softdep(String pattern, List<String> pre, List<String> post) {
     }
 
     /** A configuration path as libkmod names it in messages, and the file or directory behind it (null: none). */
-    record Source(String name, Path file) {
+    public record Source(String name, Path file) {
     }
 
     /**
@@ -41,16 +47,16 @@ final class ModprobeConfig {
      * name, before anything is removed) rather than exhausting memory on something that is not a configuration file.
      * Within the bound, lines of any length are read, as libkmod's {@code freadline_wrapped()} does.
      */
-    static final int MAX_FILE_SIZE = 16 << 20;
+    public static final int MAX_FILE_SIZE = 16 << 20;
 
-    final List<Alias> aliases = new ArrayList<>();
-    final List<String> blacklists = new ArrayList<>();
-    final List<Command> options = new ArrayList<>();
-    final List<Command> installCommands = new ArrayList<>();
-    final List<Command> removeCommands = new ArrayList<>();
-    final List<Softdep> softdeps = new ArrayList<>();
+    public final List<Alias> aliases = new ArrayList<>();
+    public final List<String> blacklists = new ArrayList<>();
+    public final List<Command> options = new ArrayList<>();
+    public final List<Command> installCommands = new ArrayList<>();
+    public final List<Command> removeCommands = new ArrayList<>();
+    public final List<Softdep> softdeps = new ArrayList<>();
     /** The files read, in order (for --json). */
-    final List<String> files = new ArrayList<>();
+    public final List<String> files = new ArrayList<>();
 
     private final KmodLog log;
 
@@ -69,7 +75,7 @@ final class ModprobeConfig {
      * @param softdep  that file's bytes, or null when it cannot be opened
      * @param paths    the configuration paths in priority order (directories or single files)
      */
-    static ModprobeConfig load(String dirname, byte[] softdep, List<Source> paths, KmodLog log) {
+    public static ModprobeConfig load(String dirname, byte[] softdep, List<Source> paths, KmodLog log) {
         ModprobeConfig config = new ModprobeConfig(log);
         List<ConfFile> list = new ArrayList<>();
         insertSorted(list, new ConfFile("modules.softdep", dirname + "/modules.softdep", null, softdep));
@@ -82,7 +88,7 @@ final class ModprobeConfig {
                 try {
                     content = IndexFile.readBounded(cf.file(), MAX_FILE_SIZE);
                 } catch (IndexFile.TooLargeException e) {
-                    throw new Target.BadInputException(cf.fullName() + ": larger than " + (MAX_FILE_SIZE >> 20)
+                    throw new BadInputException(cf.fullName() + ": larger than " + (MAX_FILE_SIZE >> 20)
                             + " MiB, not read (a configuration file is a few KiB)");
                 } catch (IOException | RuntimeException e) {
                     content = null; // open() failed: skipped silently
@@ -179,13 +185,13 @@ final class ModprobeConfig {
     private static final class Lines {
         private final byte[] data;
         private int pos;
-        int lineno;
+        public int lineno;
 
-        Lines(byte[] data) {
+        public Lines(byte[] data) {
             this.data = data;
         }
 
-        byte[] next() {
+        public byte[] next() {
             java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
             int n = 0;
             while (true) {
@@ -275,7 +281,7 @@ final class ModprobeConfig {
      * {@code underscores()}: {@code -} becomes {@code _} outside {@code [...]}; null for a missing token, a stray
      * {@code ]} or an unterminated {@code [}.
      */
-    static String underscores(String s) {
+    public static String underscores(String s) {
         if (s == null) {
             return null;
         }
@@ -338,7 +344,7 @@ final class ModprobeConfig {
     }
 
     /** {@code kmod_module_get_softdeps()}: the first softdep whose pattern matches {@code name}, or null. */
-    Softdep softdepFor(String name) {
+    public Softdep softdepFor(String name) {
         for (Softdep s : softdeps) {
             if (Fnmatch.matches(s.pattern(), name)) {
                 return s;
@@ -348,7 +354,7 @@ final class ModprobeConfig {
     }
 
     /** {@code kmod_module_get_remove_commands()}: the first remove command whose pattern matches, or null. */
-    String removeCommandFor(String name) {
+    public String removeCommandFor(String name) {
         for (Command c : removeCommands) {
             if (Fnmatch.matches(c.modname(), name)) {
                 return c.command();

@@ -1,4 +1,6 @@
-package org.kmod4j.tools;
+package org.kmod4j.kmod;
+
+import org.kmod4j.api.BadInputException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,10 +25,10 @@ import java.util.function.Function;
 public interface ModuleDirectory {
 
     /** The wildcard indexes, by libkmod's {@code enum kmod_index} name. */
-    enum WildIndex {
+    public enum WildIndex {
         ALIAS("modules.alias.bin"), SYMBOLS("modules.symbols.bin"), BUILTIN_ALIAS("modules.builtin.alias.bin");
 
-        final String file;
+        public final String file;
 
         WildIndex(String file) {
             this.file = file;
@@ -34,22 +36,22 @@ public interface ModuleDirectory {
     }
 
     /** The directory as libkmod names it (absolute; {@code -d DIR} is made absolute from the working directory). */
-    String dirname();
+    public String dirname();
 
     /** {@code modules.dep.bin}: the line of exactly {@code name} ({@code "path: dep dep"}), or null. */
-    String depLine(String name);
+    public String depLine(String name);
 
     /** A wildcard index's values for {@code key}, or null when the index cannot be opened (libkmod's -ENOSYS). */
-    List<String> searchWild(WildIndex index, String key);
+    public List<String> searchWild(WildIndex index, String key);
 
     /** {@code modules.builtin.bin} has {@code name}. */
-    boolean isBuiltin(String name);
+    public boolean isBuiltin(String name);
 
     /** {@code stat(path) == 0} for an absolute module path of this directory's file system. */
-    boolean exists(String absolutePath);
+    public boolean exists(String absolutePath);
 
     /** The bytes of {@code DIRNAME/modules.softdep}, or null when it cannot be opened. */
-    byte[] softdepFile();
+    public byte[] softdepFile();
 
     /**
      * Opens every index now, so that a corrupt one is reported before the tool changes anything rather than halfway
@@ -61,13 +63,13 @@ public interface ModuleDirectory {
     }
 
     /** The largest {@code modules.softdep} read: real ones are a few KiB. */
-    int MAX_SOFTDEP_SIZE = 16 << 20;
+    public int MAX_SOFTDEP_SIZE = 16 << 20;
 
     /**
      * A directory of real files. {@code files} maps an absolute path as libkmod would open it to the file behind it
      * (the path itself on a real host, the path under the root for a fixture tree).
      */
-    static ModuleDirectory files(String dirname, Function<String, Path> files) {
+    public static ModuleDirectory files(String dirname, Function<String, Path> files) {
         return new OnDisk(dirname, files);
     }
 
@@ -80,18 +82,18 @@ public interface ModuleDirectory {
      * @param uses    each module's used symbols, in declaration order
      * @param exports each module's exported symbols
      */
-    static ModuleDirectory simulated(String dirname, Map<String, List<String>> uses, Map<String, List<String>> exports,
+    public static ModuleDirectory simulated(String dirname, Map<String, List<String>> uses, Map<String, List<String>> exports,
                                      Set<String> builtins) {
         return new Simulated(dirname, uses, exports, builtins);
     }
 
     /** Real index files, each opened once (as {@code kmod_load_resources()} maps them). */
-    final class OnDisk implements ModuleDirectory {
+    public final class OnDisk implements ModuleDirectory {
         private final String dirname;
         private final Function<String, Path> files;
         private final Map<String, IndexFile> indexes = new LinkedHashMap<>();
 
-        OnDisk(String dirname, Function<String, Path> files) {
+        public OnDisk(String dirname, Function<String, Path> files) {
             this.dirname = dirname;
             this.files = files;
         }
@@ -161,7 +163,7 @@ public interface ModuleDirectory {
             try {
                 return IndexFile.readBounded(p, MAX_SOFTDEP_SIZE);
             } catch (IndexFile.TooLargeException e) {
-                throw new Target.BadInputException(dirname + "/modules.softdep: larger than "
+                throw new BadInputException(dirname + "/modules.softdep: larger than "
                         + (MAX_SOFTDEP_SIZE >> 20) + " MiB, not read");
             } catch (java.io.IOException | RuntimeException e) {
                 return null; // open() failed: libkmod goes on without it
@@ -170,7 +172,7 @@ public interface ModuleDirectory {
     }
 
     /** The index a simulated kernel's scenario implies. */
-    final class Simulated implements ModuleDirectory {
+    public final class Simulated implements ModuleDirectory {
         private final String dirname;
         /** Each module's direct dependencies: the modules exporting the symbols it uses, in first-use order. */
         private final Map<String, List<String>> direct = new LinkedHashMap<>();
@@ -178,7 +180,7 @@ public interface ModuleDirectory {
         private final Map<String, String> depLines = new java.util.HashMap<>();
         private final Set<String> builtins;
 
-        Simulated(String dirname, Map<String, List<String>> uses, Map<String, List<String>> exports,
+        public Simulated(String dirname, Map<String, List<String>> uses, Map<String, List<String>> exports,
                   Set<String> builtins) {
             this.dirname = dirname;
             this.builtins = Set.copyOf(builtins);

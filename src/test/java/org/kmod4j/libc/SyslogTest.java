@@ -1,4 +1,6 @@
-package org.kmod4j.tools;
+package org.kmod4j.libc;
+
+import org.kmod4j.kmod.KmodLog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.kmod4j.tools;
+package org.kmod4j.libc;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -13,19 +13,19 @@ import java.util.List;
  * <p>kmod4j's own long options ({@code --root}, {@code --sim}, ...) are declared {@link LongOption#exactOnly}: they
  * must be spelled out and never take part in abbreviation, so every abbreviation means what it means to kmod.
  */
-final class Getopt {
+public final class Getopt {
     /** No argument / a required argument (getopt's {@code no_argument}, {@code required_argument}). */
-    enum HasArg { NO, REQUIRED }
+    public enum HasArg { NO, REQUIRED }
 
-    record LongOption(String name, HasArg hasArg, int val, boolean exactOnly) {
+    public record LongOption(String name, HasArg hasArg, int val, boolean exactOnly) {
     }
 
     /** What {@link #next()} returns: an option's value ({@code val}, or the short option character) and its argument. */
-    record Opt(int val, String arg) {
+    public record Opt(int val, String arg) {
     }
 
     /** getopt's {@code '?'}: an error was printed. */
-    static final int ERROR = '?';
+    public static final int ERROR = '?';
 
     private final String prog;
     private final List<String> args;
@@ -38,11 +38,11 @@ final class Getopt {
     private String cluster; // the rest of a "-abc" group being scanned
     private boolean endOfOptions;
 
-    Getopt(String prog, List<String> args, String shortOptions, List<LongOption> longOptions, PrintWriter err) {
+    public Getopt(String prog, List<String> args, String shortOptions, List<LongOption> longOptions, PrintWriter err) {
         this(prog, args, shortOptions, longOptions, err, System.getenv("POSIXLY_CORRECT") == null);
     }
 
-    Getopt(String prog, List<String> args, String shortOptions, List<LongOption> longOptions, PrintWriter err,
+    public Getopt(String prog, List<String> args, String shortOptions, List<LongOption> longOptions, PrintWriter err,
            boolean permute) {
         this.prog = prog;
         this.args = List.copyOf(args);
@@ -53,7 +53,7 @@ final class Getopt {
     }
 
     /** The next option, or null when there are no more (then {@link #operands()} are complete). */
-    Opt next() {
+    public Opt next() {
         if (cluster != null) {
             return shortOption();
         }
@@ -88,7 +88,7 @@ final class Getopt {
     }
 
     /** The non-option arguments, in order (complete once {@link #next()} returned null). */
-    List<String> operands() {
+    public List<String> operands() {
         return List.copyOf(operands);
     }
 
