@@ -5,7 +5,7 @@
  * Runs as /init of an initramfs inside a QEMU guest. It mounts proc, sysfs
  * and devtmpfs, reads ONE scenario (/scenarios/NAME.scn, NAME taken from the
  * kernel command line parameter kmod4j.scenario=NAME), interprets it as
- * described in shared/spec/scenario-format.md and writes its records to the
+ * described in docs/scenario-format.md and writes its records to the
  * second serial port /dev/ttyS1 (raw mode), so that kernel console noise on
  * ttyS0 never mixes with them. Then it prints DONE, syncs and powers off.
  *

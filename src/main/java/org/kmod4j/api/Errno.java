@@ -5,7 +5,7 @@ package org.kmod4j.api;
  * (asm-generic), C macro names and glibc {@code strerror} texts.
  *
  * <p>{@code EAGAIN} and {@code EWOULDBLOCK} share number 11; the kernel spells it {@code -EWOULDBLOCK} on every
- * delete_module path (kernel.md §2.5), so this enum names it {@link #EWOULDBLOCK}.
+ * delete_module path (docs/kernel-rules.md, "Later changes"), so this enum names it {@link #EWOULDBLOCK}.
  */
 public enum Errno {
     EPERM(1, "Operation not permitted"),

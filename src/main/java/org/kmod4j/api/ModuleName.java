@@ -2,7 +2,7 @@ package org.kmod4j.api;
 
 /**
  * A module name as the kernel keeps it: at most {@link #MAX_LENGTH} bytes, compared exactly (no case folding and no
- * {@code -}/{@code _} folding; kernel.md §1.1 step 5).
+ * {@code -}/{@code _} folding; docs/kernel-rules.md, "Check order" step 5).
  */
 public record ModuleName(String value) implements Comparable<ModuleName> {
     /** {@code MODULE_NAME_LEN - 1} on 64-bit: the longest name a module can have. */
@@ -26,7 +26,8 @@ public record ModuleName(String value) implements Comparable<ModuleName> {
 
     /**
      * kmod's {@code modname_normalize()}: every {@code -} becomes {@code _} and the name stops at the first {@code .}.
-     * The kernel itself never normalizes; only the tools do (kmod.md §2.2).
+     * The kernel itself never normalizes; only the tools do (kmod 30 {@code shared/util.c} {@code modname_normalize()};
+     * docs/tools.md, "Sources").
      */
     public static String normalize(String text) {
         int dot = text.indexOf('.');

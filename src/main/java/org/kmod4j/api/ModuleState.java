@@ -2,7 +2,7 @@ package org.kmod4j.api;
 
 /**
  * {@code enum module_state} (include/linux/module.h). UNFORMED modules sit on the module list but are invisible:
- * {@code find_module} and {@code /proc/modules} skip them (kernel.md §4).
+ * {@code find_module} and {@code /proc/modules} skip them (docs/kernel-rules.md, "Module states").
  */
 public enum ModuleState {
     LIVE("Live", "live"),

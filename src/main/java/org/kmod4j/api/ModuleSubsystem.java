@@ -30,9 +30,9 @@ public interface ModuleSubsystem {
 
     /**
      * kmod4j's extension, the intent of the 2004 manual page's four-argument {@code delete_module(name, flags, rqtp,
-     * rmtp)}, which no kernel ever had (kernel.md §8 row 17): unload, and while the kernel answers EWOULDBLOCK,
-     * wait up to {@code timeout} for the module's references to drop and try again. Every try passes O_NONBLOCK,
-     * so no kernel generation blocks inside the call. Other errors return at once.
+     * rmtp)}, which no kernel ever had (docs/kernel-rules.md, "The manual pages against the kernel"): unload, and while
+     * the kernel answers EWOULDBLOCK, wait up to {@code timeout} for the module's references to drop and try again.
+     * Every try passes O_NONBLOCK, so no kernel generation blocks inside the call. Other errors return at once.
      *
      * <p>A negative timeout tries once; one longer than {@link TimedRemoval#MAX_TIMEOUT} is clamped to it.
      *

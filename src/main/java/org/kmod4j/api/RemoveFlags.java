@@ -2,7 +2,8 @@ package org.kmod4j.api;
 
 /**
  * Helpers for the raw {@code unsigned int flags} of {@code delete_module}. Flags stay a plain {@code int}, as the
- * syscall takes them, because unknown bits are legal input that the kernel ignores (kernel.md §7).
+ * syscall takes them, because unknown bits are legal input that the kernel ignores (docs/kernel-rules.md,
+ * "Numbers and flags").
  */
 public final class RemoveFlags {
     /** No flag: {@code delete_module(name, 0)}. */

@@ -4,7 +4,7 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The kernel taint flags (include/linux/panic.h bit numbers, kernel/panic.c letters; kernel.md §5.4).
+ * The kernel taint flags (include/linux/panic.h bit numbers, kernel/panic.c letters; docs/kernel-rules.md, "Taint").
  * {@link #FORCED_RMMOD} ('R') is global only: it never shows in a module's own taint string.
  */
 public enum Taint {

@@ -8,8 +8,8 @@ import org.kmod4j.api.UserString;
  *
  * <ul>
  *   <li>{@link NativeDeleteModule}: the running kernel's syscall, through the FFM API. Only for the root {@code /}.</li>
- *   <li>{@link FixtureDeleteModule}: applies the kernel's errno rules (kernel.md §1) to a fixture tree and, on success,
- *       removes the module from it as {@code free_module()} would.</li>
+ *   <li>{@link FixtureDeleteModule}: applies the kernel's errno rules (docs/kernel-rules.md) to a fixture tree
+ *       and, on success, removes the module from it as {@code free_module()} would.</li>
  *   <li>{@link NoModuleSupportDeleteModule}: a kernel built without module unloading: always {@code ENOSYS}.</li>
  *   <li>{@link RecordingDeleteModule}: logs each call (name, flags) and delegates.</li>
  * </ul>

@@ -161,7 +161,7 @@ public final class HostKernel implements ModuleSubsystem {
     }
 
     /**
-     * Parses {@code /proc/modules} (kernel.md §5.1).
+     * Parses {@code /proc/modules} (docs/kernel-rules.md, "/proc/modules").
      *
      * @throws ViewException with the file's errno when it cannot be read (ENOENT on a kernel without module
      *                       support), or with EINVAL and a message naming the line when a line is malformed

@@ -9,7 +9,7 @@ import org.kmod4j.api.ModuleState;
 import org.kmod4j.api.ViewException;
 
 /**
- * A parser for the modern {@code /proc/modules} format (kernel.md §5.1):
+ * A parser for the modern {@code /proc/modules} format (docs/kernel-rules.md, "/proc/modules"):
  * {@code name size refcount users state 0xaddress [(taints)]}, fields separated by one space.
  *
  * <ul>

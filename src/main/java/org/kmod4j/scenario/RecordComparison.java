@@ -11,7 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Compares two runs of a scenario as scenario-format.md says: drop what comes before the first record, replace
+ * Compares two runs of a scenario as docs/scenario-format.md says: drop what comes before the first record, replace
  * every {@code 0x<hex>} by {@code 0xADDR}, sort the entries of {@code LS} records, and compare the records of each
  * line number, so background records may come out in another place.
  */

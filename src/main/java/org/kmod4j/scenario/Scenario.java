@@ -6,8 +6,8 @@ import org.kmod4j.sim.KernelProfile;
 import org.kmod4j.sim.ModuleImage;
 
 /**
- * A parsed scenario (scenario-format.md): the declarations that set up the simulated kernel and the commands to run,
- * each with the line it came from.
+ * A parsed scenario (docs/scenario-format.md): the declarations that set up the simulated kernel and the commands to
+ * run, each with the line it came from.
  *
  * @param profile  the kernel ({@code kernel VERSION}); when not declared, the kernel of the run it is compared with
  *                 ({@link ScenarioParser#parse(String, org.kmod4j.sim.KernelProfile)}), else Debian 12's 6.1

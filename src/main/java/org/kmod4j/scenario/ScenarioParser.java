@@ -14,7 +14,7 @@ import org.kmod4j.sim.BuiltinModule;
 import org.kmod4j.sim.KernelProfile;
 import org.kmod4j.sim.ModuleImage;
 
-/** Reads the scenario format (scenario-format.md), checking every line before anything runs. */
+/** Reads the scenario format (docs/scenario-format.md), checking every line before anything runs. */
 public final class ScenarioParser {
     /** Argument counts: {min, max}; max -1 means "the rest of the line is one argument". */
     private static final Map<Verb, int[]> ARITY = Map.ofEntries(

@@ -21,8 +21,8 @@ import org.kmod4j.sim.time.SimulationDeadlockException;
 
 /**
  * Runs a scenario on a simulated kernel and prints its records exactly as the guest probe does on a real kernel
- * (scenario-format.md, "Output"). Each process of the scenario (the main one and every background command) is a task
- * on the kernel's clock; with the default virtual clock a run is deterministic and takes no real time.
+ * (docs/scenario-format.md, "Output"). Each process of the scenario (the main one and every background command) is a
+ * task on the kernel's clock; with the default virtual clock a run is deterministic and takes no real time.
  */
 public final class ScenarioRunner {
     private final Scenario scenario;

@@ -5,7 +5,8 @@ import org.kmod4j.api.ModuleName;
 
 /**
  * Code compiled into the kernel that still has a {@code /sys/module/NAME} directory (because it has parameters or a
- * version), but no {@code /proc/modules} line; {@code delete_module} on it gives ENOENT (kernel.md §5.2).
+ * version), but no {@code /proc/modules} line; {@code delete_module} on it gives ENOENT (docs/kernel-rules.md,
+ * "/sys/module").
  *
  * @param name          the module's name
  * @param hasParameters whether it has a {@code parameters/} directory

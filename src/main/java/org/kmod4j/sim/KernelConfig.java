@@ -10,8 +10,9 @@ package org.kmod4j.sim;
 public record KernelConfig(boolean moduleUnload, boolean forceUnload, boolean srcversionAll) {
 
     /**
-     * Debian 12's {@code 6.1.0-*-amd64} build: unload and force unload enabled (kmod.md §0), and no
-     * {@code srcversion} for modules without a MODULE_VERSION (observed: the conformance suite's sysfs listings).
+     * Debian 12's {@code 6.1.0-*-amd64} build: unload and force unload enabled (observed: docs/kernel-corrections.md),
+     * and no {@code srcversion} for modules without a MODULE_VERSION (observed: the conformance suite's sysfs
+     * listings).
      */
     public static KernelConfig debian() {
         return new KernelConfig(true, true, false);

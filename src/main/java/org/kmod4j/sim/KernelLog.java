@@ -24,7 +24,7 @@ public final class KernelLog {
 
     /**
      * {@code printk} of a message without a newline: the next message runs into the same line, as real captures of
-     * 3.13's "please upgrade" warning show (kernel.md §2.4).
+     * 3.13's "please upgrade" warning show (docs/kernel-rules.md, "3.13 and 3.14").
      */
     synchronized void printPartial(String message) {
         append(message);

@@ -13,9 +13,9 @@ import org.kmod4j.api.Taint;
  * {@code struct module}: one module on the kernel's list, from {@code add_unformed_module} to {@code free_module}.
  *
  * <p>The reference count follows kernel/module/main.c since 4.0: the stored value is the real references plus
- * {@link #MODULE_REF_BASE}; {@code try_module_get} is an increment-unless-zero that fails once the module is GOING,
- * and {@code delete_module} drops the base reference to stop new gets without stopping the machine (kernel.md §3.1).
- * The dependency lists are guarded by the kernel's module mutex.
+ * {@link #MODULE_REF_BASE}; {@code try_module_get} is an increment-unless-zero that fails once the module is GOING, and
+ * {@code delete_module} drops the base reference to stop new gets without stopping the machine (docs/kernel-rules.md,
+ * "The base reference"). The dependency lists are guarded by the kernel's module mutex.
  */
 final class KernelModule {
     /** {@code MODULE_REF_BASE}: the reference the module holds on itself while it may be got. */

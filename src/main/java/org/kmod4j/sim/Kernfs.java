@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * The order in which sysfs (kernfs) lists a directory: its entries sit in a red-black tree sorted by
  * {@code kernfs_name_hash()} and then by name (fs/kernfs/dir.c), and readdir walks that tree. This is why
- * {@code /sys/module/X/holders} is "neither sorted nor the /proc/modules order" (kmod.md §2.3).
+ * {@code /sys/module/X/holders} is neither sorted nor the /proc/modules order (observed; docs/tools.md, "Sources").
  */
 final class Kernfs {
     private static final long GOLDEN_RATIO_64 = 0x61C8864680B583EBL;

@@ -10,9 +10,10 @@ import org.kmod4j.api.UserString;
 import org.kmod4j.sim.KernelProfile.StopRule;
 
 /**
- * {@code SYSCALL_DEFINE2(delete_module)} from 2.6.0 on (kernel/module.c, later kernel/module/main.c; kernel.md §1.1,
- * §2.2–§2.5): the checks in the kernel's order, the stop, the exit function and {@code free_module}. What differs
- * between generations comes from the {@link KernelProfile}; 2.4's one-argument call is {@link Linux24Modules}.
+ * {@code SYSCALL_DEFINE2(delete_module)} from 2.6.0 on (kernel/module.c, later kernel/module/main.c;
+ * docs/kernel-rules.md, "Check order" and "Generations"): the checks in the kernel's order, the stop, the exit function
+ * and {@code free_module}. What differs between generations comes from the {@link KernelProfile}; 2.4's one-argument
+ * call is {@link Linux24Modules}.
  */
 final class ModuleUnloader {
     /** {@code MODULE_NAME_LEN} on 64-bit: 64 - sizeof(unsigned long), counting the NUL. */
@@ -130,7 +131,7 @@ final class ModuleUnloader {
     private record NameCopy(String name, Errno error) {
     }
 
-    /** The name copy (kernel.md §1.2). */
+    /** The name copy (docs/kernel-rules.md, "Name copy"). */
     private static NameCopy copyName(UserString userName, KernelProfile.NameCopy variant) {
         if (userName instanceof UserString.Unmapped) {
             return new NameCopy(null, Errno.EFAULT);

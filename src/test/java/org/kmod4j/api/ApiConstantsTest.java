@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The syscall's numbers, names and texts (kernel.md §0, §7). */
+/** The syscall's numbers, names and texts (docs/kernel-rules.md, "Numbers and flags"). */
 class ApiConstantsTest {
 
     @Test

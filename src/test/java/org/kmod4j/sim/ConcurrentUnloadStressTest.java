@@ -420,11 +420,11 @@ class ConcurrentUnloadStressTest {
     }
 
     /**
-     * kernel/module/main.c {@code module_unload_free()} drops a user's reference on each target and unlinks it from
-     * the target's {@code source_list} together, under {@code module_mutex} (kernel.md §1.3 step 5). So a
-     * {@code delete_module(target, O_TRUNC)} racing with the unload of the target's last user sees either the user
-     * (EWOULDBLOCK) or neither user nor reference (a plain unload: nothing forced, no R taint, no oops). It can never
-     * force past the reference of a user that is being unloaded.
+     * kernel/module/main.c {@code module_unload_free()} drops a user's reference on each target and unlinks it from the
+     * target's {@code source_list} together, under {@code module_mutex} (docs/kernel-rules.md, "What free_module does",
+     * step 5). So a {@code delete_module(target, O_TRUNC)} racing with the unload of the target's last user sees either
+     * the user (EWOULDBLOCK) or neither user nor reference (a plain unload: nothing forced, no R taint, no oops). It
+     * can never force past the reference of a user that is being unloaded.
      *
      * <p>Three threads retry {@code delete_module("alpha", O_NONBLOCK|O_TRUNC)} while EWOULDBLOCK, as a fourth
      * unloads {@code user}; a fresh kernel each round. On 2 cores this hit the window in about 1.4 % of the rounds.

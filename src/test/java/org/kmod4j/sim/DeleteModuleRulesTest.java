@@ -18,7 +18,9 @@ import org.kmod4j.api.RemoveFlags;
 import org.kmod4j.api.SyscallResult;
 import org.kmod4j.api.UserString;
 
-/** delete_module on Linux >= 3.15: each step of kernel.md §1.1 and each row of the decision table §1.4. */
+/**
+ * delete_module on Linux >= 3.15: each step of docs/kernel-rules.md "Check order" and each row of its "Decision table".
+ */
 class DeleteModuleRulesTest {
     private static final int NB = RemoveFlag.NONBLOCK.bit();
     private static final int TRUNC = RemoveFlag.FORCE.bit();

@@ -21,7 +21,10 @@ import org.kmod4j.sim.KernelProfile.NameCopy;
 import org.kmod4j.sim.KernelProfile.StopRule;
 import org.kmod4j.sim.time.RealClock;
 
-/** The rules of each kernel generation (kernel.md §2 and §7; docs/kernel-generations.md). */
+/**
+ * The rules of each kernel generation (docs/kernel-rules.md, "Generations" and "Numbers and flags";
+ * docs/kernel-generations.md).
+ */
 class KernelGenerationRulesTest {
     private static final int NB = 0x800;
     private static final int TRUNC = 0x200;

@@ -40,11 +40,11 @@ import org.kmod4j.api.Taint;
 import org.kmod4j.api.ViewException;
 
 /**
- * The kernel's module invariants (kernel.md §1, §3, §4 and §9 "Model invariants worth testing"), each checked after
- * every step of random operation sequences: loads of a small declared module set with dependencies through
- * exports/uses, {@code try_module_get}, releases of held references, writes to {@code /proc/sys/kernel/tainted}, and
- * {@code delete_module} with random flags (O_TRUNC, O_NONBLOCK, unknown bits) as root and as a task without
- * {@code CAP_SYS_MODULE}.
+ * The kernel's module invariants (docs/kernel-rules.md: "Check order", "Reference counting", "Module states" and
+ * "Invariants"), each checked after every step of random operation sequences: loads of a small declared module set with
+ * dependencies through exports/uses, {@code try_module_get}, releases of held references, writes to {@code
+ * /proc/sys/kernel/tainted}, and {@code delete_module} with random flags (O_TRUNC, O_NONBLOCK, unknown bits) as root
+ * and as a task without {@code CAP_SYS_MODULE}.
  *
  * <p>The kernel runs on its default virtual clock from the test thread alone: every operation completes before the
  * next starts (slow init/exit functions only advance virtual time), so after each step the kernel is quiescent.
@@ -402,7 +402,9 @@ class KernelInvariantsProperties {
 
     // ---- (a) -------------------------------------------------------------------------------------------------------
 
-    /** kernel.md §3.2: the count is one per held try_module_get reference plus one per using module. */
+    /**
+     * docs/kernel-rules.md, "What the count counts": one per held try_module_get reference plus one per using module.
+     */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void procModulesRefcountEqualsHeldReferencesPlusHolders(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness();
@@ -424,7 +426,7 @@ class KernelInvariantsProperties {
 
     // ---- (b) -------------------------------------------------------------------------------------------------------
 
-    /** kernel.md §9: holders/ in sysfs == source_list == the used-by column, as sets. */
+    /** docs/kernel-rules.md, "Invariants": holders/ in sysfs == source_list == the used-by column, as sets. */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void holdersInSysfsEqualUsedByInProcModulesAndLoadedModuleHolders(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness();
@@ -451,7 +453,10 @@ class KernelInvariantsProperties {
         requireCoverage("a module had holders", sawHolders, 40);
     }
 
-    /** kernel.md §3.2/§6: the users of a module are exactly the loaded modules that resolved one of its exports. */
+    /**
+     * docs/kernel-rules.md, "Dependencies": the users of a module are exactly the loaded modules that resolved one of
+     * its exports.
+     */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void usedByListsExactlyTheLoadedModulesThatUseItsExports(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness();
@@ -476,8 +481,8 @@ class KernelInvariantsProperties {
     // ---- (c) -------------------------------------------------------------------------------------------------------
 
     /**
-     * kernel.md §1.1 step 6: a module with users is never unloaded; delete_module gives EWOULDBLOCK whatever the flags
-     * (O_TRUNC included), and no user is ever left behind without the module it uses.
+     * docs/kernel-rules.md, "Check order" step 6: a module with users is never unloaded; delete_module gives
+     * EWOULDBLOCK whatever the flags (O_TRUNC included), and no user is ever left behind without the module it uses.
      */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void moduleWithUsersIsNeverUnloadedAndItsDeleteFailsWithEwouldblockWhateverTheFlags(
@@ -515,9 +520,9 @@ class KernelInvariantsProperties {
     // ---- (d) -------------------------------------------------------------------------------------------------------
 
     /**
-     * kernel.md §1.4: a module with references held is unloaded only when O_TRUNC forces it (FORCE_UNLOAD on), and
-     * the forced unload taints the kernel with R (bit 3, value 8); without O_TRUNC the delete fails with EWOULDBLOCK
-     * (EBUSY for a permanent module) and nothing changes.
+     * docs/kernel-rules.md, "Decision table": a module with references held is unloaded only when O_TRUNC forces it
+     * (FORCE_UNLOAD on), and the forced unload taints the kernel with R (bit 3, value 8); without O_TRUNC the delete
+     * fails with EWOULDBLOCK (EBUSY for a permanent module) and nothing changes.
      */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void moduleWithHeldReferencesIsUnloadedOnlyWithOTruncAndThenTaintsR(@ForAll("operations") List<Op> ops) {
@@ -547,7 +552,10 @@ class KernelInvariantsProperties {
         requireCoverage("O_TRUNC unloaded a module with held references", sawForcedUnload, 10);
     }
 
-    /** kernel.md §1.1 step 9 / §8 row 5: with CONFIG_MODULE_FORCE_UNLOAD=n, O_TRUNC forces nothing and never taints R. */
+    /**
+     * docs/kernel-rules.md, "Check order" step 9: with CONFIG_MODULE_FORCE_UNLOAD=n, O_TRUNC forces nothing and never
+     * taints R.
+     */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void withoutForceUnloadConfigOTruncNeverUnloadsAModuleWithHeldReferences(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness(KernelConfig.debian().withForceUnload(false));
@@ -570,7 +578,10 @@ class KernelInvariantsProperties {
 
     // ---- (e) -------------------------------------------------------------------------------------------------------
 
-    /** kernel.md §5.4: add_taint only ORs bits in; nothing (unload, failed load, writing 0) ever clears one. */
+    /**
+     * docs/kernel-rules.md, "Taint": add_taint only ORs bits in; nothing (unload, failed load, writing 0) ever clears
+     * one.
+     */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void taintMaskNeverLosesABit(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness();
@@ -586,7 +597,10 @@ class KernelInvariantsProperties {
         requireCoverage("the module list changed on a tainted kernel", sawTaintThenChange, 50);
     }
 
-    /** kernel.md §9: taint bit 3 (R) is set only by a delete that forced past references or a permanent module. */
+    /**
+     * docs/kernel-rules.md, "Invariants": taint bit 3 (R) is set only by a delete that forced past references or a
+     * permanent module.
+     */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void forcedRmmodTaintAppearsOnlyWhenADeleteForcedPastReferencesOrPermanence(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness();
@@ -607,7 +621,9 @@ class KernelInvariantsProperties {
 
     // ---- (f) -------------------------------------------------------------------------------------------------------
 
-    /** kernel.md §1.1 step 1: without CAP_SYS_MODULE delete_module gives EPERM before anything else, and changes nothing. */
+    /**
+     * docs/kernel-rules.md, "Check order" step 1: without CAP_SYS_MODULE, EPERM before anything else, and no change.
+     */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void deleteWithoutCapSysModuleGivesEpermAndChangesNothing(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness();
@@ -637,8 +653,9 @@ class KernelInvariantsProperties {
     // ---- (g) -------------------------------------------------------------------------------------------------------
 
     /**
-     * kernel.md §1.3: a successful delete removes exactly that module (from /proc/modules and /sys/module), and each
-     * module it used loses exactly one reference and one user; every other module is unchanged.
+     * docs/kernel-rules.md, "What free_module does": a successful delete removes exactly that module (from
+     * /proc/modules and /sys/module), and each module it used loses exactly one reference and one user; every other
+     * module is unchanged.
      */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void successfulDeleteRemovesExactlyThatModule(@ForAll("operations") List<Op> ops) {
@@ -679,7 +696,10 @@ class KernelInvariantsProperties {
         requireCoverage("a successful delete of a module that used others", sawDeleteOfAUser, 20);
     }
 
-    /** kernel.md §1.1: every failing check comes before anything changes, so a failed delete leaves all as it was. */
+    /**
+     * docs/kernel-rules.md, "Check order": every failing check comes before anything changes, so a failed delete leaves
+     * all as it was.
+     */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void failedDeleteLeavesEveryModuleAsItWas(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness();
@@ -699,7 +719,10 @@ class KernelInvariantsProperties {
 
     // ---- (h) -------------------------------------------------------------------------------------------------------
 
-    /** kernel.md §9: module_refcount() is never below 0 for a LIVE module, and every view shows the same value. */
+    /**
+     * docs/kernel-rules.md, "Invariants": module_refcount() is never below 0 for a LIVE module, and every view shows
+     * the same value.
+     */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void refcountNeverBelowZeroForLiveModules(@ForAll("operations") List<Op> ops) {
         Harness h = new Harness();
@@ -724,9 +747,10 @@ class KernelInvariantsProperties {
     // ---- (i) -------------------------------------------------------------------------------------------------------
 
     /**
-     * kernel.md §3.1: after a forced unload with references outstanding, each later module_put on that module touches
-     * freed memory. The simulator must report each one in oopses() (never silently), and must not let it touch a
-     * module loaded again under the same name; releasing a reference on a module still loaded is no oops.
+     * docs/kernel-rules.md, "The base reference": after a forced unload with references outstanding, each later
+     * module_put on that module touches freed memory. The simulator must report each one in oopses() (never silently),
+     * and must not let it touch a module loaded again under the same name; releasing a reference on a module still
+     * loaded is no oops.
      */
     @Property(tries = 2 * TRIES, edgeCases = EdgeCasesMode.NONE)
     void releasingAReferenceOnAModuleAForcedUnloadFreedIsReportedAsAnOops(
@@ -765,10 +789,10 @@ class KernelInvariantsProperties {
     // ---- the whole decision table ----------------------------------------------------------------------------------
 
     /**
-     * kernel.md §1.1, §1.4 and §4: on a quiescent kernel every result is predictable: load gives ENOENT (no file or
-     * an unresolved symbol), EEXIST (loaded) or init's error; try_module_get succeeds exactly on loaded modules;
-     * delete_module gives EPERM, ENOENT, EWOULDBLOCK (users), EBUSY (permanent, unforced), EWOULDBLOCK (references,
-     * unforced) or OK, whatever O_NONBLOCK and the unknown bits say.
+     * docs/kernel-rules.md, "Check order", "Decision table" and "Module states": on a quiescent kernel every result is
+     * predictable: load gives ENOENT (no file or an unresolved symbol), EEXIST (loaded) or init's error; try_module_get
+     * succeeds exactly on loaded modules; delete_module gives EPERM, ENOENT, EWOULDBLOCK (users), EBUSY (permanent,
+     * unforced), EWOULDBLOCK (references, unforced) or OK, whatever O_NONBLOCK and the unknown bits say.
      */
     @Property(tries = TRIES, edgeCases = EdgeCasesMode.NONE)
     void everyResultFollowsTheDecisionTable(@ForAll("operations") List<Op> ops) {

@@ -15,7 +15,10 @@ import org.kmod4j.api.Errno;
 import org.kmod4j.api.ModuleState;
 import org.kmod4j.api.SyscallResult;
 
-/** The load side (finit_module), enough to build every state: kernel.md §4 and the load rules. */
+/**
+ * The load side (finit_module), enough to build every state: docs/kernel-rules.md, "Module states", and the issue's
+ * load rules.
+ */
 class LoadModuleRulesTest {
 
     @Test

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.kmod4j.api.Errno;
 import org.kmod4j.api.ModuleName;
 
-/** References: the base reference, try_module_get/module_put, dependents (kernel.md §3 and §6). */
+/**
+ * References: the base reference, try_module_get/module_put, dependents (docs/kernel-rules.md, "Reference counting",
+ * "Dependencies").
+ */
 class ReferenceCountRulesTest {
 
     @Test

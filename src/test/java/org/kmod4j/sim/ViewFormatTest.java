@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.kmod4j.api.Errno;
 import org.kmod4j.api.ViewException;
 
-/** The text views, byte for byte: /proc/modules (kernel.md §5.1), /sys/module (§5.2), the sysctls (§5.3, §5.4). */
+/**
+ * The text views, byte for byte, as docs/kernel-rules.md gives them: "/proc/modules", "/sys/module", the sysctls
+ * ("modules_disabled", "Taint").
+ */
 class ViewFormatTest {
     private static final String ADDR = "0x[0-9a-f]{16}";
 

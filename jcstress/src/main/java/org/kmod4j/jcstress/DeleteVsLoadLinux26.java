@@ -17,12 +17,13 @@ import org.openjdk.jcstress.infra.results.LLL_Result;
  * delete_module vs finit_module of the same name on Linux 2.6.32: {@code m} is loaded and LIVE with no reference;
  * actor1 calls {@code delete_module("m", O_NONBLOCK)}, actor2 loads {@code m.ko} again.
  *
- * <p>Delete side (kernel.md §1.1): {@code m} is found LIVE and unused, and a load never touches an existing module's
- * state or count, so the delete always succeeds: it marks {@code m} GOING under module_mutex, runs exit without the
- * mutex, then free_module makes it UNFORMED and unlinks it (one mutex hold) and wakes module_wq.
+ * <p>Delete side (docs/kernel-rules.md, "Check order"): {@code m} is found LIVE and unused, and a load never touches an
+ * existing module's state or count, so the delete always succeeds: it marks {@code m} GOING under module_mutex, runs
+ * exit without the mutex, then free_module makes it UNFORMED and unlinks it (one mutex hold) and wakes module_wq.
  *
- * <p>Load side: before 3.8 (no UNFORMED state, kernel.md §4, the profile's EEXIST_ALWAYS) any module of the same name
- * on the list, whatever its state, gives EEXIST; once free_module has unlinked it the load succeeds.
+ * <p>Load side: before 3.8 (no UNFORMED state, docs/kernel-rules.md, "Module states", the profile's EEXIST_ALWAYS) any
+ * module of the same name on the list, whatever its state, gives EEXIST; once free_module has unlinked it the load
+ * succeeds.
  *
  * <p>Result: (delete's result, load's result, the {@code m} lines of /proc/modules afterwards as
  * {@code State/refcount}, joined with {@code +}, or {@code gone}).

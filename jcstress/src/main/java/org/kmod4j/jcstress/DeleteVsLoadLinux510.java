@@ -17,13 +17,14 @@ import org.openjdk.jcstress.infra.results.LLL_Result;
  * delete_module vs finit_module of the same name on Linux 5.10: {@code m} is loaded and LIVE with no reference;
  * actor1 calls {@code delete_module("m", O_NONBLOCK)}, actor2 loads {@code m.ko} again.
  *
- * <p>Delete side (kernel.md §1.1): {@code m} is found LIVE and unused, and a load never touches an existing module's
- * state or count, so the delete always succeeds: it marks {@code m} GOING under module_mutex, runs exit without the
- * mutex, then free_module makes it UNFORMED and unlinks it (one mutex hold) and wakes module_wq.
+ * <p>Delete side (docs/kernel-rules.md, "Check order"): {@code m} is found LIVE and unused, and a load never touches an
+ * existing module's state or count, so the delete always succeeds: it marks {@code m} GOING under module_mutex, runs
+ * exit without the mutex, then free_module makes it UNFORMED and unlinks it (one mutex hold) and wakes module_wq.
  *
- * <p>Load side: add_unformed_module of 3.8 to 6.0 (kernel.md §4, the profile's WAIT_UNLESS_LIVE): while the old module
- * is not LIVE (GOING here) the loader sleeps on module_wq until it is gone or LIVE, then looks again; a LIVE one gives
- * EEXIST. So a load that meets the dying module waits for free_module and then succeeds: EBUSY is impossible here.
+ * <p>Load side: add_unformed_module of 3.8 to 6.0 (docs/kernel-rules.md, "Module states", the profile's
+ * WAIT_UNLESS_LIVE): while the old module is not LIVE (GOING here) the loader sleeps on module_wq until it is gone or
+ * LIVE, then looks again; a LIVE one gives EEXIST. So a load that meets the dying module waits for free_module and then
+ * succeeds: EBUSY is impossible here.
  *
  * <p>Result: (delete's result, load's result, the {@code m} lines of /proc/modules afterwards as
  * {@code State/refcount}, joined with {@code +}, or {@code gone}).

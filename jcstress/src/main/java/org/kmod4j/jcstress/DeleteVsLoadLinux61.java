@@ -17,13 +17,13 @@ import org.openjdk.jcstress.infra.results.LLL_Result;
  * delete_module vs finit_module of the same name on Linux 6.1.192: {@code m} is loaded and LIVE with no reference;
  * actor1 calls {@code delete_module("m", O_NONBLOCK)}, actor2 loads {@code m.ko} again.
  *
- * <p>Delete side (kernel.md §1.1): {@code m} is found LIVE and unused, and a load never touches an existing module's
- * state or count, so the delete always succeeds: it marks {@code m} GOING under module_mutex, runs exit without the
- * mutex, then free_module makes it UNFORMED and unlinks it (one mutex hold) and wakes module_wq.
+ * <p>Delete side (docs/kernel-rules.md, "Check order"): {@code m} is found LIVE and unused, and a load never touches an
+ * existing module's state or count, so the delete always succeeds: it marks {@code m} GOING under module_mutex, runs
+ * exit without the mutex, then free_module makes it UNFORMED and unlinks it (one mutex hold) and wakes module_wq.
  *
- * <p>Load side: module_patient_check_exists (6.1 and later, kernel.md §4; EEXIST and EBUSY observed on 6.1.192) waits
- * only while the old module is COMING or UNFORMED; then a LIVE one gives EEXIST and any other state (GOING) gives
- * EBUSY. Once free_module has unlinked the old module the load proceeds and succeeds.
+ * <p>Load side: module_patient_check_exists (6.1 and later, docs/kernel-rules.md, "Module states"; EEXIST and EBUSY
+ * observed on 6.1.192) waits only while the old module is COMING or UNFORMED; then a LIVE one gives EEXIST and any
+ * other state (GOING) gives EBUSY. Once free_module has unlinked the old module the load proceeds and succeeds.
  *
  * <p>Result: (delete's result, load's result, the {@code m} lines of /proc/modules afterwards as
  * {@code State/refcount}, joined with {@code +}, or {@code gone}).

@@ -15,10 +15,11 @@ import org.openjdk.jcstress.infra.results.LLL_Result;
 /**
  * Two {@code delete_module("m", O_NONBLOCK)} calls at once on Linux 2.6.32: {@code m} is LIVE with no reference.
  *
- * <p>Rule (kernel.md §1.1 steps 4-10, §4; 2.6.0-3.12 with O_NONBLOCK: the stop is stop_machine's refcount check, zero
- * for an unused module): the lookup, the state check and the stop all run under module_mutex, and the winner marks
- * {@code m} GOING before it drops the mutex. The loser then finds it GOING ({@code state != LIVE}: EBUSY) or, once
- * free_module has made it UNFORMED and unlinked it, not at all (ENOENT). Exactly one call unloads the module.
+ * <p>Rule (docs/kernel-rules.md, "Check order" steps 4-10, "Module states"; 2.6.0-3.12 with O_NONBLOCK: the stop is
+ * stop_machine's refcount check, zero for an unused module): the lookup, the state check and the stop all run under
+ * module_mutex, and the winner marks {@code m} GOING before it drops the mutex. The loser then finds it GOING ({@code
+ * state != LIVE}: EBUSY) or, once free_module has made it UNFORMED and unlinked it, not at all (ENOENT). Exactly one
+ * call unloads the module.
  *
  * <p>Result: (actor1's result, actor2's result, {@code m} in /proc/modules afterwards).
  */

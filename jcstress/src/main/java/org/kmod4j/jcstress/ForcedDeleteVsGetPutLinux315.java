@@ -22,11 +22,11 @@ import org.openjdk.jcstress.infra.results.LLLLLL_Result;
  * {@code delete_module("m", O_TRUNC | O_NONBLOCK)}; actor2 takes a reference and drops it at once. The arbiter then
  * drops the state's reference.
  *
- * <p>Rule (kernel.md §1.1 steps 8-9, §1.4, §3.1): with references outstanding, try_release_module_ref puts the base
- * back and try_force_unload forces the stop (O_TRUNC and FORCE_UNLOAD) and adds taint R; the module is unloaded and
- * freed anyway, with its count still above zero. Any module_put after the free touches freed memory, an oops on a real
- * kernel; the simulator must record each one ({@code kernel.oopses()}) and hand it back from {@code release()}: never
- * silent.
+ * <p>Rule (docs/kernel-rules.md, "Check order" steps 8-9, "Decision table", "The base reference"): with references
+ * outstanding, try_release_module_ref puts the base back and try_force_unload forces the stop (O_TRUNC and
+ * FORCE_UNLOAD) and adds taint R; the module is unloaded and freed anyway, with its count still above zero. Any
+ * module_put after the free touches freed memory, an oops on a real kernel; the simulator must record each one ({@code
+ * kernel.oopses()}) and hand it back from {@code release()}: never silent.
  *
  * <p>Result: (delete's result, actor2: {@code refused} / {@code got+put} / {@code got+put-OOPS}, {@code R} if taint R
  * is set, what the arbiter's release of the held reference did, {@code oopses=N} recorded by the kernel,

@@ -17,9 +17,10 @@ import org.openjdk.jcstress.annotations.State;
 /**
  * Liveness of the 2.6 sleeper, in jcstress's termination mode (a bounded check by construction): on Linux 2.6.32 with
  * one reference held on {@code m}, the actor calls {@code delete_module("m", 0)}, which sleeps uninterruptibly until
- * the count is zero (kernel.md §2.2-§2.3); the signal, sent once the actor has started, drops the reference. The
- * delete must then return 0. jcstress waits at most 30 s per sample for the actor to finish and reports {@code STALE}
- * otherwise; an actor that ends with an exception (here: a delete that did not return 0) is {@code ERROR}.
+ * the count is zero (docs/kernel-rules.md, "2.6.0" and "2.6.1 to 3.12"); the signal, sent once the actor has started,
+ * drops the reference. The delete must then return 0. jcstress waits at most 30 s per sample for the actor to finish
+ * and reports {@code STALE} otherwise; an actor that ends with an exception (here: a delete that did not return 0) is
+ * {@code ERROR}.
  */
 @JCStressTest(Mode.Termination)
 @Description("Linux 2.6.32: delete_module(m, 0) with a reference held terminates once the last module_put comes")

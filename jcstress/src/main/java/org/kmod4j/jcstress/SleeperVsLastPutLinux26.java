@@ -19,12 +19,13 @@ import org.openjdk.jcstress.infra.results.LLLLL_Result;
  * (taken in the constructor). actor1 calls {@code delete_module("m", 0)}, without O_NONBLOCK; actor2 drops the
  * reference.
  *
- * <p>Rule (kernel.md §2.2 steps 9-10, §2.3, §7; 2.6.0 to 3.12): without O_NONBLOCK try_stop_module marks the module
- * GOING at once, with no refcount test, and delete_module then sleeps in TASK_UNINTERRUPTIBLE in
- * {@code wait_for_zero_refcount}, without module_mutex, until the count is zero; module_put wakes
- * {@code mod->waiter} when the module is not live. So the delete returns only after the last reference is dropped,
- * and always returns 0 with the module gone. The wake-up must not be lost whichever comes first: the put before the
- * sleeper tests the count (then it sees zero and does not sleep), or the put while it sleeps (then it is woken).
+ * <p>Rule (docs/kernel-rules.md, "2.6.0" steps 9-10, "2.6.1 to 3.12", "Numbers and flags"; 2.6.0 to 3.12): without
+ * O_NONBLOCK try_stop_module marks the module GOING at once, with no refcount test, and delete_module then sleeps in
+ * TASK_UNINTERRUPTIBLE in {@code wait_for_zero_refcount}, without module_mutex, until the count is zero; module_put
+ * wakes {@code mod->waiter} when the module is not live. So the delete returns only after the last reference is
+ * dropped, and always returns 0 with the module gone. The wake-up must not be lost whichever comes first: the put
+ * before the sleeper tests the count (then it sees zero and does not sleep), or the put while it sleeps (then it is
+ * woken).
  *
  * <p>How "returned before the release" is seen: actor2 sets the volatile {@code released} before it calls
  * {@code release()}; actor1 reads {@code released} right after delete returns. A {@code false} there means the delete

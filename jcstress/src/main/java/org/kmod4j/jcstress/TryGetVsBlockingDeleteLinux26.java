@@ -20,11 +20,12 @@ import org.openjdk.jcstress.infra.results.LLLL_Result;
  * actor1 takes a reference and, if it got one, checks whether the delete has already returned and then drops it;
  * actor2 calls {@code delete_module("m", 0)} (no O_NONBLOCK) and then sets the volatile {@code deleteReturned}.
  *
- * <p>Rule (kernel.md §2.2 steps 8-10, §2.3; 2.6.0 to 3.12 without O_NONBLOCK): the delete marks {@code m} GOING with
- * no refcount test, then {@code synchronize_sched()} lets every get already inside its preempt-disabled section finish
- * (so it is counted), and {@code wait_for_zero_refcount} sleeps until the count is zero. A get that comes after GOING
- * fails. So a successful get is always waited for: the delete cannot return while actor1 holds its reference, and
- * actor1's module_put never touches freed memory. A refused get means the delete had already begun.
+ * <p>Rule (docs/kernel-rules.md, "2.6.0" steps 8-10, "2.6.1 to 3.12"; 2.6.0 to 3.12 without O_NONBLOCK): the delete
+ * marks {@code m} GOING with no refcount test, then {@code synchronize_sched()} lets every get already inside its
+ * preempt-disabled section finish (so it is counted), and {@code wait_for_zero_refcount} sleeps until the count is
+ * zero. A get that comes after GOING fails. So a successful get is always waited for: the delete cannot return while
+ * actor1 holds its reference, and actor1's module_put never touches freed memory. A refused get means the delete had
+ * already begun.
  *
  * <p>Result: (actor1's get: {@code got}/{@code refused}, what actor1 saw while holding: {@code held-while-loaded} or
  * {@code DELETE-RETURNED-WHILE-HELD}, or {@code -}, what its release did: {@code clean}/{@code OOPS}/{@code -},

@@ -21,9 +21,9 @@ import org.openjdk.jcstress.infra.results.LLLL_Result;
  * {@code m} is LIVE with no reference; actor1 takes a reference, actor2 calls {@code delete_module("m", O_NONBLOCK)}.
  * The arbiter reads {@code /proc/modules} and then drops actor1's reference, if any.
  *
- * <p>Rule (kernel.md §2.3, §7; 2.6.0 to 3.12, with O_NONBLOCK): try_stop_module runs {@code
- * stop_machine(__try_stop_module)}: a nonzero refcount gives EWOULDBLOCK (no O_TRUNC), a zero one makes the module
- * GOING, atomically with respect to try_module_get, which tests module_is_live and increments inside one
+ * <p>Rule (docs/kernel-rules.md, "2.6.1 to 3.12", "Numbers and flags"; 2.6.0 to 3.12, with O_NONBLOCK): try_stop_module
+ * runs {@code stop_machine(__try_stop_module)}: a nonzero refcount gives EWOULDBLOCK (no O_TRUNC), a zero one makes the
+ * module GOING, atomically with respect to try_module_get, which tests module_is_live and increments inside one
  * preempt-disabled section.
  *
  * <p>Result: (actor1's get: {@code got}/{@code refused}, delete's result, {@code m} in /proc/modules afterwards,

@@ -21,7 +21,7 @@ import org.openjdk.jcstress.infra.results.LLLL_Result;
  * no reference; actor1 takes a reference, actor2 calls {@code delete_module("m", O_NONBLOCK)}. The arbiter reads {@code
  * /proc/modules} and then drops actor1's reference, if any.
  *
- * <p>Rule (kernel.md §2.4, §7; 3.13 to 3.18): try_stop_module always runs
+ * <p>Rule (docs/kernel-rules.md, "3.13 and 3.14", "Numbers and flags"; 3.13 to 3.18): try_stop_module always runs
  * {@code stop_machine(__try_stop_module)}: with every other CPU stopped outside its preempt-disabled sections, a
  * nonzero refcount gives EWOULDBLOCK (no O_TRUNC) and a zero one makes the module GOING. try_module_get tests
  * module_is_live and increments inside one preempt-disabled section, so it lands wholly before the stop (counted) or

@@ -21,10 +21,11 @@ import org.openjdk.jcstress.infra.results.LLLL_Result;
  * with no reference; actor1 takes a reference, actor2 calls {@code delete_module("m", O_NONBLOCK)}. The arbiter reads
  * {@code /proc/modules} and then drops actor1's reference, if any.
  *
- * <p>Rule (kernel.md §3.1, §2.5; 3.19 and later): delete_module drops the base reference under module_mutex ({@code
- * try_release_module_ref}); try_module_get is an increment-unless-zero that also fails once the module is GOING.
- * Whoever reaches the count first wins: the get (then the base is put back and delete fails with EWOULDBLOCK;
- * O_NONBLOCK is not even read since 3.15) or the stop (then the count is zero and every later get fails).
+ * <p>Rule (docs/kernel-rules.md, "The base reference", "Later changes"; 3.19 and later): delete_module drops the base
+ * reference under module_mutex ({@code try_release_module_ref}); try_module_get is an increment-unless-zero that also
+ * fails once the module is GOING. Whoever reaches the count first wins: the get (then the base is put back and delete
+ * fails with EWOULDBLOCK; O_NONBLOCK is not even read since 3.15) or the stop (then the count is zero and every later
+ * get fails).
  *
  * <p>Result: (actor1's get: {@code got}/{@code refused}, delete's result, {@code m} in /proc/modules afterwards,
  * what releasing actor1's reference did: {@code -} none held, {@code clean}, {@code OOPS} on freed memory).
