@@ -153,6 +153,16 @@ public final class SimulatedKernel implements ModuleSubsystem {
         builtins.put(builtin.name().value(), builtin);
     }
 
+    /** The module images {@link #declare}d (those a load can find), by name. */
+    public List<ModuleImage> declaredImages() {
+        return images.values().stream().sorted(java.util.Comparator.comparing(i -> i.name().value())).toList();
+    }
+
+    /** The built-in modules {@link #declareBuiltin}d, by name. */
+    public List<BuiltinModule> declaredBuiltins() {
+        return builtins.values().stream().sorted(java.util.Comparator.comparing(b -> b.name().value())).toList();
+    }
+
     Optional<ModuleImage> image(String name) {
         return Optional.ofNullable(images.get(name));
     }
