@@ -1,7 +1,19 @@
 package org.kmod4j.sim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.kmod4j.api.Taint;
@@ -11,8 +23,109 @@ import org.kmod4j.sim.KernelProfile.NameCopy;
 import org.kmod4j.sim.KernelProfile.ProcModulesFormat;
 import org.kmod4j.sim.KernelProfile.StopRule;
 
-/** Which rules each release gets: the boundaries of docs/kernel-generations.md, one row per side of each. */
+/**
+ * How profiles are built: a chain of generations, each stating what its kernel changed, and which link a release
+ * gets (the boundaries of docs/kernel-generations.md, one row per side of each).
+ */
 class KernelProfileTest {
+    /** The rules: every public accessor but the derived ones. */
+    private static final List<Method> RULES = Arrays.stream(KernelProfile.class.getDeclaredMethods())
+            .filter(m -> Modifier.isPublic(m.getModifiers()) && !Modifier.isStatic(m.getModifiers()))
+            .filter(m -> m.getParameterCount() == 0)
+            .filter(m -> !Set.of("toBuilder", "hashCode", "toString", "series", "readsNonblock").contains(m.getName()))
+            .toList();
+
+    /** The names of the rules in which two profiles differ. */
+    private static Set<String> differences(KernelProfile a, KernelProfile b) {
+        Set<String> names = new TreeSet<>();
+        for (Method m : RULES) {
+            try {
+                if (!Objects.equals(m.invoke(a), m.invoke(b))) {
+                    names.add(m.getName());
+                }
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void eachGenerationDiffersFromItsPredecessorOnlyInItsOwnRules() {
+        assertEquals(15, RULES.size(), () -> "a new rule needs its place in this test: "
+                + RULES.stream().map(Method::getName).sorted().toList());
+        assertEquals(Set.of("release", "generation", "deleteModuleTakesFlags", "nameCopy", "stopRule",
+                "busyUnlessLive", "procModulesFormat", "hasCreateModuleCall", "hasQueryModuleCall", "hasSysfs"),
+                differences(KernelProfile.linux2_4(), KernelProfile.linux2_6_0()));
+        assertEquals(Set.of("release", "busyUnlessLive", "procModulesFormat"),
+                differences(KernelProfile.linux2_6_0(), KernelProfile.linux2_6_1()));
+        assertEquals(Set.of("release", "forcedUnloadTaint"),
+                differences(KernelProfile.linux2_6_1(), KernelProfile.linux2_6_16()));
+        assertEquals(Set.of("release", "hasModulesDisabledSysctl"),
+                differences(KernelProfile.linux2_6_16(), KernelProfile.linux2_6_31()));
+        assertEquals(Set.of("release", "duplicateLoad"),
+                differences(KernelProfile.linux2_6_31(), KernelProfile.linux3_8()));
+        assertEquals(Set.of("release", "generation", "stopRule", "warnsWithoutNonblock"),
+                differences(KernelProfile.linux3_8(), KernelProfile.linux3_13()));
+        assertEquals(Set.of("release", "generation", "warnsWithoutNonblock"),
+                differences(KernelProfile.linux3_13(), KernelProfile.linux3_15()));
+        assertEquals(Set.of("release", "stopRule"),
+                differences(KernelProfile.linux3_15(), KernelProfile.linux3_19()));
+        assertEquals(Set.of("release", "duplicateLoad"),
+                differences(KernelProfile.linux3_19(), KernelProfile.linux6_1()));
+        assertEquals(Set.of("release", "idempotentFileLoad"),
+                differences(KernelProfile.linux6_1(), KernelProfile.linux6_5()));
+        assertEquals(Set.of("release", "nameCopy"),
+                differences(KernelProfile.linux6_5(), KernelProfile.linux6_17()));
+    }
+
+    @Test
+    void eachGenerationIsWhatForReleaseGivesItsFirstRelease() {
+        for (KernelProfile generation : List.of(KernelProfile.linux2_4(), KernelProfile.linux2_6_0(),
+                KernelProfile.linux2_6_1(), KernelProfile.linux2_6_16(), KernelProfile.linux2_6_31(),
+                KernelProfile.linux3_8(), KernelProfile.linux3_13(), KernelProfile.linux3_15(),
+                KernelProfile.linux3_19(), KernelProfile.linux6_1(), KernelProfile.linux6_5(),
+                KernelProfile.linux6_17())) {
+            assertEquals(generation, KernelProfile.forRelease(generation.release()));
+        }
+    }
+
+    @Test
+    void theOneArgumentDeleteModuleCreateAndQueryModuleAndNoSysfsEndWith2_5_48sModuleLoader() {
+        KernelProfile last24 = KernelProfile.forRelease("2.5.47");
+        assertFalse(last24.deleteModuleTakesFlags());
+        assertTrue(last24.hasCreateModuleCall());
+        assertTrue(last24.hasQueryModuleCall());
+        assertFalse(last24.hasSysfs());
+        KernelProfile first26 = KernelProfile.forRelease("2.5.48");
+        assertTrue(first26.deleteModuleTakesFlags());
+        assertFalse(first26.hasCreateModuleCall());
+        assertFalse(first26.hasQueryModuleCall());
+        assertTrue(first26.hasSysfs());
+    }
+
+    @Test
+    void aProfileIsAVariantOfAnotherStatingOnlyItsDifference() {
+        KernelProfile truncating = KernelProfile.debian12().toBuilder().nameCopy(NameCopy.TRUNCATE).build();
+        assertEquals(Set.of("nameCopy"), differences(KernelProfile.debian12(), truncating));
+        assertEquals(KernelProfile.debian12(), truncating.toBuilder().nameCopy(NameCopy.REJECT_UNTERMINATED).build());
+        assertEquals(KernelProfile.debian12().hashCode(), KernelProfile.forRelease("6.1.192").hashCode());
+    }
+
+    @Test
+    void onlyTheOneArgumentDeleteModuleCopiesAPageAndCountsUses() {
+        // 2.4's get_mod_name() and use count belong to sys_delete_module(name_user), Linux24Modules' call.
+        assertThrows(IllegalArgumentException.class,
+                () -> KernelProfile.linux6_1().toBuilder().nameCopy(NameCopy.PAGE).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> KernelProfile.linux6_1().toBuilder().stopRule(StopRule.USE_COUNT).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> KernelProfile.linux2_4().toBuilder().nameCopy(NameCopy.TRUNCATE).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> KernelProfile.linux2_4().toBuilder().deleteModuleTakesFlags(true).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> KernelProfile.linux6_1().toBuilder().release("six").build());
+    }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
@@ -64,7 +177,7 @@ class KernelProfileTest {
         assertEquals(stopRule, p.stopRule());
         assertEquals(busyUnlessLive, p.busyUnlessLive());
         assertEquals(forcedUnloadTaint, p.forcedUnloadTaint());
-        assertEquals(modulesDisabled, p.hasModulesDisabled());
+        assertEquals(modulesDisabled, p.hasModulesDisabledSysctl());
         assertEquals(warnsWithoutNonblock, p.warnsWithoutNonblock());
         assertEquals(procModulesFormat, p.procModulesFormat());
         assertEquals(duplicateLoad, p.duplicateLoad());
