@@ -122,7 +122,10 @@ final class KernelFiles {
 
     // ---- /proc/modules ------------------------------------------------------------------------------------
 
-    /** {@code m_show()} for every module that is not UNFORMED, newest first (kernel.md §5.1). */
+    /**
+     * {@code m_show()} for every module that is not UNFORMED, newest first (kernel/module.c, kernel/module/procfs.c
+     * from 5.19; 2.4's {@code get_module_list()}).
+     */
     private String procModules() {
         StringBuilder out = new StringBuilder();
         kernel.moduleMutex.lock();

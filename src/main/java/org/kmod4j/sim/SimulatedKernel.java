@@ -424,7 +424,8 @@ public final class SimulatedKernel implements ModuleSubsystem {
 
     /**
      * Writes {@code /proc/sys/kernel/modules_disabled}: only the transition to 1 is allowed, so this is a one-way
-     * latch (kernel.md §5.3).
+     * latch: the {@code modules_disabled} entry of kernel/sysctl.c, 2.6.31, is {@code proc_dointvec_minmax} with
+     * both bounds 1.
      */
     public SyscallResult setModulesDisabled(int value) {
         if (!profile.hasModulesDisabledSysctl()) {
