@@ -102,7 +102,7 @@ final class KernelFiles {
             case PROC_MODULES:
                 return new File(procModules(), false);
             case SYSCTL_MODULES_DISABLED:
-                if (!kernel.profile().hasModulesDisabled()) {
+                if (!kernel.profile().hasModulesDisabledSysctl()) {
                     break;
                 }
                 return new File(kernel.modulesDisabled() ? "1\n" : "0\n", true);
@@ -111,8 +111,7 @@ final class KernelFiles {
             default:
                 break;
         }
-        boolean hasSysfs = kernel.profile().generation() != KernelProfile.Generation.LINUX_2_4;
-        if (hasSysfs && (p.equals(SYS_MODULE) || p.startsWith(SYS_MODULE + "/"))) {
+        if (kernel.profile().hasSysfs() && (p.equals(SYS_MODULE) || p.startsWith(SYS_MODULE + "/"))) {
             Node node = sysModule(p.equals(SYS_MODULE) ? new String[0] : p.substring(SYS_MODULE.length() + 1).split("/"));
             if (node != null) {
                 return node;
@@ -123,7 +122,10 @@ final class KernelFiles {
 
     // ---- /proc/modules ------------------------------------------------------------------------------------
 
-    /** {@code m_show()} for every module that is not UNFORMED, newest first (kernel.md §5.1). */
+    /**
+     * {@code m_show()} for every module that is not UNFORMED, newest first (kernel/module.c, kernel/module/procfs.c
+     * from 5.19; 2.4's {@code get_module_list()}).
+     */
     private String procModules() {
         StringBuilder out = new StringBuilder();
         kernel.moduleMutex.lock();

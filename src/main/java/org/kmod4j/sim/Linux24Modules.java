@@ -9,8 +9,8 @@ import org.kmod4j.api.SyscallResult;
 import org.kmod4j.api.UserString;
 
 /**
- * Linux 2.4's module calls (kernel/module.c of 2.4.27; kernel.md §2.1): the one-argument {@code delete_module}, whose
- * NULL name runs the autoclean sweep, {@code create_module} and {@code query_module}.
+ * Linux 2.4's module calls (kernel/module.c of 2.4.27; docs/kernel-generations.md, "2.4"): the one-argument
+ * {@code delete_module}, whose NULL name runs the autoclean sweep, {@code create_module} and {@code query_module}.
  *
  * <p>2.4 kept no reference per dependent: a module's use count is the references taken with
  * {@code try_inc_mod_count}, and its users are a separate chain ({@code mod->refs}) that makes it EBUSY. The

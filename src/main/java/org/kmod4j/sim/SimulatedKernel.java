@@ -89,7 +89,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
         b.builtins.forEach(this::declareBuiltin);
         restore(b.restored);
         taintedMask.set(b.taintedMask);
-        modulesDisabled = b.modulesDisabled && profile.hasModulesDisabled();
+        modulesDisabled = b.modulesDisabled && profile.hasModulesDisabledSysctl();
     }
 
     /**
@@ -180,10 +180,10 @@ public final class SimulatedKernel implements ModuleSubsystem {
 
     SyscallResult deleteModule(Task caller, UserString name, int flags) {
         clock.noteCaller();
-        // 2.4's delete_module is another system call: one argument, and NULL means "autoclean".
-        return profile.generation() == KernelProfile.Generation.LINUX_2_4
-                ? linux24.deleteModule(caller, name)
-                : unloader.deleteModule(caller, name, flags);
+        // 2.4's sys_delete_module(name_user) is another system call: one argument, and NULL means "autoclean".
+        return profile.deleteModuleTakesFlags()
+                ? unloader.deleteModule(caller, name, flags)
+                : linux24.deleteModule(caller, name);
     }
 
     /** The bounded wait as root, on this kernel's clock: see {@link ModuleSubsystem#deleteModuleWaiting}. */
@@ -224,14 +224,14 @@ public final class SimulatedKernel implements ModuleSubsystem {
 
     /** 2.4's {@code create_module(name, size)} as root; ENOSYS on later kernels, which dropped it. */
     public SyscallResult createModule(UserString name, long size) {
-        return profile.generation() == KernelProfile.Generation.LINUX_2_4
+        return profile.hasCreateModuleCall()
                 ? linux24.createModule(rootTask, name, size)
                 : SyscallResult.failed(Errno.ENOSYS);
     }
 
     /** 2.4's {@code query_module(name, which, ...)}; ENOSYS on later kernels, which dropped it. */
     public QueryModuleResult queryModule(UserString name, QueryModuleResult.Which which) {
-        return profile.generation() == KernelProfile.Generation.LINUX_2_4
+        return profile.hasQueryModuleCall()
                 ? linux24.queryModule(name, which)
                 : QueryModuleResult.failed(Errno.ENOSYS);
     }
@@ -434,10 +434,11 @@ public final class SimulatedKernel implements ModuleSubsystem {
 
     /**
      * Writes {@code /proc/sys/kernel/modules_disabled}: only the transition to 1 is allowed, so this is a one-way
-     * latch (kernel.md §5.3).
+     * latch: the {@code modules_disabled} entry of kernel/sysctl.c, 2.6.31, is {@code proc_dointvec_minmax} with
+     * both bounds 1.
      */
     public SyscallResult setModulesDisabled(int value) {
-        if (!profile.hasModulesDisabled()) {
+        if (!profile.hasModulesDisabledSysctl()) {
             return SyscallResult.failed(Errno.ENOENT);
         }
         if (value != 1) {

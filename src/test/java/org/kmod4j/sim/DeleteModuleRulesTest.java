@@ -71,7 +71,8 @@ class DeleteModuleRulesTest {
     void emptyNameGivesEnoentInBothNameCopyVariants() {
         for (KernelProfile.NameCopy variant : new KernelProfile.NameCopy[] {
                 KernelProfile.NameCopy.TRUNCATE, KernelProfile.NameCopy.REJECT_UNTERMINATED}) {
-            SimulatedKernel k = Kernels.builder().profile(KernelProfile.debian12().withNameCopy(variant)).build();
+            KernelProfile profile = KernelProfile.debian12().toBuilder().nameCopy(variant).build();
+            SimulatedKernel k = Kernels.builder().profile(profile).build();
             assertEquals(Errno.ENOENT, error(k.deleteModule("", NB)), variant.name());
         }
     }
@@ -95,7 +96,7 @@ class DeleteModuleRulesTest {
     void truncatingNameCopyUnloadsTheModuleNamedByTheFirst55Bytes() {
         String name55 = "m".repeat(55);
         SimulatedKernel k = SimulatedKernel.builder()
-                .profile(KernelProfile.debian12().withNameCopy(KernelProfile.NameCopy.TRUNCATE))
+                .profile(KernelProfile.debian12().toBuilder().nameCopy(KernelProfile.NameCopy.TRUNCATE).build())
                 .module(ModuleImage.builder(name55).build()).build();
         load(k, name55);
         assertTrue(k.deleteModule(name55 + "XYZ", NB).isOk());
@@ -106,7 +107,8 @@ class DeleteModuleRulesTest {
     void rejectingNameCopyGivesEnoentWithoutNulInFirst56BytesButTakes55() {
         String name55 = "m".repeat(55);
         SimulatedKernel k = SimulatedKernel.builder()
-                .profile(KernelProfile.debian12().withNameCopy(KernelProfile.NameCopy.REJECT_UNTERMINATED))
+                .profile(KernelProfile.debian12().toBuilder().nameCopy(KernelProfile.NameCopy.REJECT_UNTERMINATED)
+                        .build())
                 .module(ModuleImage.builder(name55).build()).build();
         load(k, name55);
         assertEquals(Errno.ENOENT, error(k.deleteModule(name55 + "X", NB)));
