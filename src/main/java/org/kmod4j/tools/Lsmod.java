@@ -7,12 +7,11 @@ import org.kmod4j.kmod.KmodLog;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.kmod4j.api.LoadedModule;
-import org.kmod4j.api.ViewException;
+import java.util.List;
+import org.kmod4j.modules.Kmod;
+import org.kmod4j.modules.KmodException;
+import org.kmod4j.modules.Module;
 
 /**
  * {@code lsmod} as kmod 30 prints it ({@code tools/lsmod.c}; kmod.md §4): module names and order from
@@ -82,79 +81,39 @@ public final class Lsmod {
             err.print("Usage: " + prog + "\n");
             return 1;
         }
-        Target target;
+        Kmod kmod;
         try {
-            target = io.targets().open(new Target.Options(root, sim, syscall));
+            kmod = io.targets().open(new Target.Options(root, sim, syscall));
         } catch (Target.TargetException e) {
             err.print("Error: " + e.getMessage() + "\n");
             return 1;
         }
-        Libkmod lib = new Libkmod(target.kernel(), target.builtins(), KmodLog.defaultLogger(err));
-        Libkmod.Result<List<Libkmod.Module>> loaded = lib.newFromLoaded();
-        if (!loaded.isOk()) {
-            err.print("Error: could not get list of modules: " + Strerror.text(-loaded.error()) + "\n");
+        // kmod 30's lsmod installs no logger of its own: libkmod's default one prints its errors
+        KmodLog defaultLog = KmodLog.defaultLogger(err);
+        List<Module> modules;
+        try {
+            modules = kmod.withDiagnostics((severity, function, message) ->
+                    defaultLog.log(severity.syslogPriority(), function, message)).loaded();
+        } catch (KmodException e) {
+            err.print("Error: " + e.getMessage() + "\n");
             return 1;
         }
-        List<Object> rows = new ArrayList<>();
-        Map<String, LoadedModule> proc = json ? procModules(target) : Map.of();
-        Libkmod quiet = new Libkmod(target.kernel(), target.builtins(), (priority, function, message) -> { });
-        if (!json) {
-            out.print("Module                  Size  Used by\n");
+        if (json) {
+            out.print(Json.write(JsonReport.lsmod(modules)) + "\n");
+            return 0;
         }
-        for (Libkmod.Module mod : loaded.value()) {
-            int useCount = lib.refcnt(mod);
-            long size = lib.size(mod);
-            List<Libkmod.Module> holders = lib.holders(mod);
-            if (json) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("name", mod.name());
-                row.put("size", size);
-                row.put("refcnt", useCount);
-                List<String> names = null;
-                if (holders != null) {
-                    names = new ArrayList<>();
-                    for (Libkmod.Module h : holders) {
-                        names.add(h.name());
-                    }
-                }
-                row.put("holders", names);
-                row.put("initstate", Libkmod.initstateString(quiet.initstate(mod)));
-                LoadedModule line = proc.get(mod.name());
-                row.put("permanent", line == null ? null : line.permanent());
-                row.put("taints", line == null ? null : line.taints());
-                rows.add(row);
-                continue;
-            }
+        out.print("Module                  Size  Used by\n");
+        for (Module mod : modules) {
             StringBuilder row = new StringBuilder();
-            row.append(CText.padRight(mod.name(), 19)).append(' ').append(CText.padLeft(size, 8)).append("  ")
-                    .append(useCount);
-            if (holders != null) {
-                for (int i = 0; i < holders.size(); i++) {
-                    row.append(i == 0 ? ' ' : ',').append(holders.get(i).name());
+            row.append(CText.padRight(mod.name(), 19)).append(' ').append(CText.padLeft(mod.size(), 8)).append("  ")
+                    .append(mod.refcount());
+            if (mod.holders() != null) {
+                for (int i = 0; i < mod.holders().size(); i++) {
+                    row.append(i == 0 ? ' ' : ',').append(mod.holders().get(i));
                 }
             }
             out.print(row.append('\n'));
         }
-        if (json) {
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("tool", "lsmod");
-            doc.put("schema", 1);
-            doc.put("modules", rows);
-            out.print(Json.write(doc) + "\n");
-        }
         return 0;
-    }
-
-    /** The parsed {@code /proc/modules} lines by name, or nothing when it does not parse. */
-    private static Map<String, LoadedModule> procModules(Target target) {
-        Map<String, LoadedModule> byName = new HashMap<>();
-        try {
-            for (LoadedModule m : target.kernel().loadedModules()) {
-                byName.put(m.name().value(), m);
-            }
-        } catch (ViewException | RuntimeException e) {
-            return Map.of();
-        }
-        return byName;
     }
 }

@@ -23,24 +23,22 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.kmod4j.api.Errno;
-import org.kmod4j.api.LoadedModule;
-import org.kmod4j.api.ModuleSubsystem;
-import org.kmod4j.api.ViewException;
 import org.kmod4j.host.FixtureException;
-import org.kmod4j.host.HostKernel;
+import org.kmod4j.kmod.KmodLog;
+import org.kmod4j.libc.CText;
+import org.kmod4j.libc.Getopt;
+import org.kmod4j.libc.Getopt.HasArg;
+import org.kmod4j.libc.Getopt.LongOption;
+import org.kmod4j.modules.Kmod;
+import org.kmod4j.modules.Removal;
+import org.kmod4j.modules.RemovalListener;
+import org.kmod4j.modules.RemoveOptions;
+import org.kmod4j.modules.Severity;
+import org.kmod4j.modules.Step;
 
 /**
  * {@code modprobe -r} as kmod 30 behaves ({@code tools/modprobe.c}, kmod.md §5), messages in kmod's non-debug form,
@@ -107,18 +105,6 @@ public final class Modprobe {
     /** The longest wait actually waited: a hundred years. */
     private static final long MAX_WAIT_MS = 100L * 365 * 24 * 3600 * 1000;
 
-    /** {@code RMMOD_FLAG_REMOVE_HOLDERS}, {@code RMMOD_FLAG_IGNORE_BUILTIN}. */
-    private static final int FLAG_REMOVE_HOLDERS = 0x1;
-    private static final int FLAG_IGNORE_BUILTIN = 0x2;
-
-    private static final int ENOENT = Errno.ENOENT.number();
-    private static final int EBUSY = Errno.EBUSY.number();
-    private static final int EEXIST = Errno.EEXIST.number();
-    private static final int EINVAL = Errno.EINVAL.number();
-
-    /** libkmod's default configuration paths (v30: {@code SYSCONFDIR} is {@code /etc}). */
-    static final List<String> DEFAULT_CONFIG_PATHS = List.of("/etc/modprobe.d", "/run/modprobe.d",
-            "/usr/local/lib/modprobe.d", "/lib/modprobe.d");
 
     private Modprobe() {
     }
@@ -333,20 +319,8 @@ public final class Modprobe {
         /** The message of a fixture kmod4j refused to use, for the JSON report. */
         private String fixtureError;
 
-        // state
-        private Libkmod lib;
-        private ModuleSubsystem kernel;
-        private ModuleDirectory dir;
-        private ModprobeConfig config;
-        private final Map<String, Mod> pool = new HashMap<>();
-        /** Modules this run removed (kmod4j: never removed twice). */
-        private final Set<String> removed = new HashSet<>();
-        /** Modules being processed (kmod4j: the softdep cycle guard). */
-        private final Set<String> inProgress = new HashSet<>();
-
-        // --json
-        private final List<Map<String, Object>> arguments = new ArrayList<>();
-        private final List<Map<String, Object>> events = new ArrayList<>();
+        /** What the library did, for the JSON report (null: modprobe stopped before the modules). */
+        private Removal removal;
 
         Run(String prog, ToolIo io, Environment env) {
             this.prog = prog;
@@ -363,7 +337,8 @@ public final class Modprobe {
 
         /** {@code LOG()}: FATAL, or WARNING with {@code -a}; a printed FATAL ends the run. */
         private void fatal(String message) {
-            log.printf(logPriority, message);
+            // printed without ending anything: the library stops the removal itself (RemoveOptions.stopAtFatal)
+            log.print(logPriority, message);
         }
 
         /** {@code SHOW()}: actions on stdout with {@code -v} (or {@code -D}). */
@@ -470,18 +445,8 @@ public final class Modprobe {
                 log.close();
             }
             if (kmod4j.json()) {
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("tool", "modprobe");
-                doc.put("schema", 1);
-                doc.put("exit_status", status);
-                doc.put("dry_run", dryRun);
-                doc.put("module_directory", dir == null ? null : dir.dirname());
-                doc.put("config_files", config == null ? List.of() : config.files);
-                doc.put("arguments", arguments);
-                doc.put("events", events);
-                if (fixtureError != null) {
-                    doc.put("error", fixtureError);
-                }
+                Map<String, Object> doc = JsonReport.modprobe(status, dryRun, removal, commandsHeldBy, waitMsec,
+                        fixtureError);
                 io.out().print(Json.write(doc) + "\n");
             }
             return status;
@@ -501,682 +466,127 @@ public final class Modprobe {
                 log.error("kmod4j: modprobe only removes modules (-r); loading is not supported.\n");
                 return 1;
             }
-            Target target;
+            Kmod kmod;
             try {
-                target = io.targets().open(options);
+                kmod = io.targets().open(options);
             } catch (Target.TargetException e) {
                 log.error(e.getMessage() + "\n");
                 return 1;
             }
             // Remove commands run on this host only when the target is this host, or when asked to.
-            boolean thisHost = target.kernel() instanceof HostKernel hk && hk.isRealRoot();
-            if (!thisHost && !runCommandsOption) {
+            if (!kmod.isRealHost() && !runCommandsOption) {
                 commandsHeldBy = options.sim() != null ? "--sim" : "--root";
             }
-            String release = kversion != null ? kversion : target.files().release();
+            if (kversion != null) {
+                kmod = kmod.withRelease(kversion);
+            }
             if (root != null) {
                 // -d DIR: a directory of the user's own file system, like kmod's (made absolute from the cwd).
-                String dirname = root + "/lib/modules/" + release;
+                String dirname = root + "/lib/modules/" + kmod.release();
                 if (!dirname.startsWith("/")) {
                     dirname = io.cwd().toString() + "/" + dirname;
                 }
-                dir = ModuleDirectory.files(dirname, Path::of);
-            } else {
-                dir = target.files().moduleDirectory(release);
+                kmod = kmod.withModuleDirectory(dirname);
             }
-            List<ModprobeConfig.Source> sources = new ArrayList<>();
             if (!configPaths.isEmpty()) {
-                for (String c : configPaths) {
-                    sources.add(new ModprobeConfig.Source(c, userPath(c)));
-                }
-            } else {
-                for (String c : DEFAULT_CONFIG_PATHS) {
-                    sources.add(new ModprobeConfig.Source(c, target.files().resolve(c)));
-                    if (!thisHost) {
-                        checkFixtureConfig(target.files(), c);
-                    }
-                }
+                kmod = kmod.withConfiguration(configPaths, io.cwd());
             }
-            // A corrupt index or an oversized configuration file stops the run here, before anything is removed.
-            try {
-                dir.check();
-                // kmod_new(): libkmod's default logger until the tool installs its own
-                config = ModprobeConfig.load(dir.dirname(), dir.softdepFile(), sources,
-                        KmodLog.defaultLogger(io.err()));
-            } catch (BadInputException e) {
-                log.error(e.getMessage() + "\n");
-                return 1;
+            // kmod_new(): libkmod's default logger until the tool installs its own
+            KmodLog defaultLog = KmodLog.defaultLogger(io.err());
+            kmod = kmod.withDiagnostics((severity, function, message) ->
+                    defaultLog.log(severity.syslogPriority(), function, message));
+            RemoveOptions.Builder b = RemoveOptions.modprobe()
+                    .commands(ignoreCommands ? RemoveOptions.Commands.IGNORE
+                            : commandsHeldBy != null ? RemoveOptions.Commands.REPORT : RemoveOptions.Commands.RUN)
+                    .commandRunner(this::system)
+                    .workingDirectory(io.cwd())
+                    // kmod's modprobe exits after printing a FATAL message; -q hides it and -a makes it a WARNING
+                    .stopAtFatal(logPriority <= KmodLog.LOG_CRIT && logPriority <= verbose)
+                    .listener(new Printer());
+            if (force) {
+                b.force();
             }
-            // log_setup_kmod_log(ctx, verbose)
-            log.priority = verbose;
-            lib = new Libkmod(target.kernel(), target.builtins(), log);
-            kernel = target.kernel();
-            int err = 0;
-            for (int i = 0; i < operands.size(); i++) {
-                int r;
-                try {
-                    r = rmmod(operands.get(i));
-                } catch (ToolLog.FatalExit | FixtureException e) {
-                    for (String rest : operands.subList(i + 1, operands.size())) {
-                        Map<String, Object> a = new LinkedHashMap<>();
-                        a.put("argument", rest);
-                        a.put("modules", List.of());
-                        a.put("outcome", "not-processed");
-                        arguments.add(a);
-                    }
-                    throw e;
-                }
-                if (r < 0) {
-                    err = r;
-                }
-            }
-            return err >= 0 ? 0 : 1;
-        }
-
-        /**
-         * A fixture's configuration directory is read file by file by {@link ModprobeConfig}: each entry is resolved
-         * through the fixture first, so that a {@code .conf} that is a symbolic link out of the root (to
-         * {@code /dev/zero}, to a file of the machine) is refused with its name instead of being read. Entries that
-         * are neither files nor directories (a FIFO would block the read) are refused too.
-         */
-        private void checkFixtureConfig(Target.Filesystem files, String dir) {
-            Path p = files.resolve(dir);
-            if (p == null || !java.nio.file.Files.isDirectory(p)) {
-                return;
-            }
-            try (java.nio.file.DirectoryStream<Path> entries = java.nio.file.Files.newDirectoryStream(p)) {
-                for (Path entry : entries) {
-                    Path real = files.resolve(dir + "/" + entry.getFileName());
-                    if (java.nio.file.Files.exists(real) && !java.nio.file.Files.isRegularFile(real)
-                            && !java.nio.file.Files.isDirectory(real)) {
-                        throw new FixtureException(real + ": not a regular file (a FIFO, device or socket) in a "
-                                + "configuration directory of the fixture; nothing was changed");
-                    }
-                }
-            } catch (java.io.IOException e) {
-                // unreadable: ModprobeConfig skips it as libkmod does
-            }
-        }
-
-        private Path userPath(String path) {
-            try {
-                return io.cwd().resolve(path);
-            } catch (java.nio.file.InvalidPathException e) {
-                return null;
-            }
-        }
-
-        // ---- modules (struct kmod_module, with libkmod's pool by name) ------------------------------------------
-
-        private final class Mod {
-            final String name;
-            final String alias;
-            String path;
-            /** null: not known yet (looked up in modules.builtin.bin when needed). */
-            Boolean builtin;
-            boolean depInit;
-            List<Mod> deps = List.of();
-            boolean removeInit;
-            String removeCommand;
-
-            Mod(String name, String alias) {
-                this.name = name;
-                this.alias = alias;
-            }
-
-            Libkmod.Module lib() {
-                return new Libkmod.Module(name, path);
-            }
-
-            boolean isBuiltin() {
-                if (builtin == null) {
-                    builtin = dir.isBuiltin(name);
-                }
-                return builtin;
-            }
-        }
-
-        private Mod newFromName(String name) {
-            String norm = Libkmod.normalize(name);
-            return pool.computeIfAbsent(norm, k -> new Mod(norm, null));
-        }
-
-        private Mod newFromAlias(String alias, String name) {
-            return pool.computeIfAbsent(name + "\\" + alias, k -> new Mod(name, alias));
-        }
-
-        /** {@code kmod_module_new_from_path()}: null (and the error in {@code err[0]}) when it fails. */
-        private Mod newFromPath(String path, int[] err) {
-            if (!dir.exists(path)) {
-                err[0] = -ENOENT;
-                return null;
-            }
-            String base = path.substring(path.lastIndexOf('/') + 1);
-            if (base.isEmpty()) {
-                err[0] = -ENOENT;
-                return null;
-            }
-            String name = Libkmod.normalize(base);
-            Mod m = pool.get(name);
-            if (m != null) {
-                if (m.path == null) {
-                    m.path = path;
-                } else if (!m.path.equals(path)) {
-                    log.log(KmodLog.LOG_ERR, "kmod_module_new_from_path", "kmod_module '" + name
-                            + "' already exists with different path: new-path='" + path + "' old-path='" + m.path
-                            + "'\n");
-                    err[0] = -EEXIST;
-                    return null;
-                }
-            } else {
-                m = new Mod(name, null);
-                m.path = path;
-                pool.put(name, m);
-            }
-            m.builtin = false;
-            return m;
-        }
-
-        private String pathJoin(String path) {
-            return path.startsWith("/") ? path : dir.dirname() + "/" + path;
-        }
-
-        /** {@code kmod_module_parse_depline()}. */
-        private void parseDepline(Mod mod, String line) {
-            if (mod.depInit) {
-                return;
-            }
-            mod.depInit = true;
-            int colon = line.indexOf(':');
-            if (colon < 0) {
-                return;
-            }
-            if (mod.path == null) {
-                mod.path = pathJoin(line.substring(0, colon));
-            }
-            List<Mod> list = new ArrayList<>();
-            CText.Strtok tok = new CText.Strtok(CText.bytes(line.substring(colon + 1)), " \t");
-            String p;
-            while ((p = tok.next()) != null) {
-                String path = pathJoin(p);
-                int[] err = new int[1];
-                Mod dep = newFromPath(path, err);
-                if (dep == null) {
-                    log.log(KmodLog.LOG_ERR, "kmod_module_parse_depline", "ctx=0x"
-                            + Integer.toHexString(System.identityHashCode(this)) + " path=" + path + " error="
-                            + Strerror.text(-err[0]) + "\n");
-                    mod.depInit = false;
-                    return;
-                }
-                list.add(0, dep);
-            }
-            mod.deps = List.copyOf(list);
-        }
-
-        /** {@code kmod_module_get_dependencies()}: load order (the modules.dep line reversed). */
-        private List<Mod> dependencies(Mod mod) {
-            if (!mod.depInit) {
-                String line = dir.depLine(mod.name);
-                if (line == null) {
-                    return List.of();
-                }
-                parseDepline(mod, line);
-                if (!mod.depInit) {
-                    return List.of();
-                }
-            }
-            return mod.deps;
-        }
-
-        /** {@code alias_normalize()}: null for an unbalanced bracket (-EINVAL). */
-        private static String aliasNormalize(String alias) {
-            StringBuilder out = new StringBuilder();
-            for (int i = 0; i < alias.length() && i < 4095; i++) {
-                char c = alias.charAt(i);
-                switch (c) {
-                    case '-' -> out.append('_');
-                    case ']' -> {
-                        return null;
-                    }
-                    case '[' -> {
-                        while (i < alias.length() && alias.charAt(i) != ']') {
-                            out.append(alias.charAt(i));
-                            i++;
-                        }
-                        if (i >= alias.length()) {
-                            return null;
-                        }
-                        out.append(']');
-                    }
-                    case '\0' -> {
-                        return out.toString();
-                    }
-                    default -> out.append(c);
-                }
-            }
-            return out.toString();
-        }
-
-        /** {@code kmod_module_new_from_lookup()}: null for an invalid alias (-EINVAL), else the modules found. */
-        private List<Mod> lookup(String given) {
-            String alias = aliasNormalize(given);
-            if (alias == null) {
-                return null;
-            }
-            List<Mod> list = new ArrayList<>();
-            // 1. aliases from the configuration
-            for (ModprobeConfig.Alias a : config.aliases) {
-                if (Fnmatch.matches(a.pattern(), alias)) {
-                    list.add(newFromAlias(a.pattern(), a.modname()));
-                }
-            }
-            if (!list.isEmpty()) {
-                return list;
-            }
-            // 2. modules.dep.bin
-            if (alias.indexOf(':') < 0) {
-                String line = dir.depLine(alias);
-                if (line != null) {
-                    Mod mod = newFromName(alias);
-                    list.add(mod);
-                    parseDepline(mod, line);
-                    return list;
-                }
-            }
-            // 3. modules.symbols.bin
-            if (alias.startsWith("symbol:")) {
-                if (wild(ModuleDirectory.WildIndex.SYMBOLS, alias, list, false)) {
-                    return list;
-                }
-            }
-            // 4. install and remove commands
-            for (ModprobeConfig.Command c : config.installCommands) {
-                if (c.modname().equals(alias)) {
-                    list.add(newFromName(c.modname()));
-                    return list;
-                }
-            }
-            for (ModprobeConfig.Command c : config.removeCommands) {
-                if (c.modname().equals(alias)) {
-                    Mod mod = newFromName(c.modname());
-                    mod.removeInit = true;
-                    mod.removeCommand = c.command();
-                    list.add(mod);
-                    return list;
-                }
-            }
-            // 5. modules.alias.bin
-            if (wild(ModuleDirectory.WildIndex.ALIAS, alias, list, false)) {
-                return list;
-            }
-            // 6. modules.builtin.bin
-            if (dir.isBuiltin(alias)) {
-                Mod mod = newFromName(alias);
-                mod.builtin = true;
-                list.add(mod);
-                return list;
-            }
-            // 7. modules.builtin.alias.bin
-            wild(ModuleDirectory.WildIndex.BUILTIN_ALIAS, alias, list, true);
-            return list;
-        }
-
-        private boolean wild(ModuleDirectory.WildIndex index, String alias, List<Mod> list, boolean builtin) {
-            List<String> names = dir.searchWild(index, alias);
-            if (names == null) {
-                return false;
-            }
-            for (String n : names) {
-                Mod mod = newFromAlias(alias, n);
-                if (builtin) {
-                    mod.builtin = true;
-                }
-                list.add(mod);
-            }
-            return !list.isEmpty();
-        }
-
-        /** {@code lookup_softdep()}. */
-        private List<Mod> lookupSoftdeps(List<String> names) {
-            List<Mod> out = new ArrayList<>();
-            for (String depname : names) {
-                List<Mod> found = lookup(depname);
-                if (found == null) {
-                    log.log(KmodLog.LOG_ERR, "lookup_softdep",
-                            "failed to lookup soft dependency '" + depname + "', continuing anyway.\n");
-                    continue;
-                }
-                out.addAll(found);
-            }
-            return out;
-        }
-
-        private String removeCommand(Mod mod) {
-            if (!mod.removeInit) {
-                mod.removeCommand = config.removeCommandFor(mod.name);
-                mod.removeInit = true;
-            }
-            return mod.removeCommand;
-        }
-
-        // ---- removal -------------------------------------------------------------------------------------------
-
-        private Map<String, Object> event(Mod mod, String role, String outcome) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("module", mod.name);
-            e.put("role", role);
-            e.put("outcome", outcome);
-            events.add(e);
-            return e;
-        }
-
-        /** {@code rmmod()}: one argument. */
-        private int rmmod(String arg) {
-            Map<String, Object> a = new LinkedHashMap<>();
-            a.put("argument", arg);
-            arguments.add(a);
-            List<Mod> list = lookup(arg);
-            List<String> names = new ArrayList<>();
-            if (list != null) {
-                list.forEach(m -> names.add(m.name));
-            }
-            a.put("modules", names);
-            if (list == null) {
-                a.put("outcome", "invalid-name");
-                return -EINVAL;
-            }
-            int err = 0;
-            if (list.isEmpty()) {
-                a.put("outcome", "not-found");
-                fatal("Module " + arg + " not found.\n");
-                err = -ENOENT;
-            }
-            for (Mod mod : list) {
-                a.put("outcome", "failed");
-                err = doModule(mod, removeHolders ? FLAG_REMOVE_HOLDERS : 0, "argument");
-                if (err < 0) {
-                    break;
-                }
-                a.put("outcome", "ok");
-            }
-            return err;
-        }
-
-        /** {@code rmmod_do_modlist()}: last to first. */
-        private int doModlist(List<Mod> list, boolean stopOnErrors, String role) {
-            for (int i = list.size() - 1; i >= 0; i--) {
-                int r = doModule(list.get(i), FLAG_IGNORE_BUILTIN, role);
-                if (r < 0 && stopOnErrors) {
-                    return r;
-                }
-            }
-            return 0;
-        }
-
-        /** {@code rmmod_do_module()}, with kmod4j's cycle guard. */
-        private int doModule(Mod mod, int flags, String role) {
-            if (!inProgress.add(mod.name)) {
-                event(mod, role, "cycle");
-                return 0;
-            }
-            try {
-                return doModuleOnce(mod, flags, role);
-            } finally {
-                inProgress.remove(mod.name);
-            }
-        }
-
-        private int doModuleOnce(Mod mod, int flags, String role) {
-            List<Mod> pre = List.of();
-            List<Mod> post = List.of();
-            String cmd = null;
-            if (!ignoreCommands) {
-                ModprobeConfig.Softdep sd = config.softdepFor(mod.name);
-                if (sd != null) {
-                    pre = lookupSoftdeps(sd.pre());
-                    post = lookupSoftdeps(sd.post());
-                }
-                cmd = removeCommand(mod);
-            }
-
-            // 0. a quick check that the module is loaded
-            if (cmd == null && !ignoreLoaded) {
-                int state = lib.initstate(mod.lib(), mod.isBuiltin());
-                if (state < 0) {
-                    if (firstTime) {
-                        event(mod, role, "not-in-kernel");
-                        fatal("Module " + mod.name + " is not in kernel.\n");
-                        return -ENOENT;
-                    }
-                    event(mod, role, "not-loaded");
-                    return 0;
-                } else if (state == Libkmod.BUILTIN) {
-                    if ((flags & FLAG_IGNORE_BUILTIN) != 0) {
-                        event(mod, role, "builtin-ignored");
-                        return 0;
-                    }
-                    event(mod, role, "builtin");
-                    fatal("Module " + mod.name + " is builtin.\n");
-                    return -ENOENT;
-                }
-            }
-
-            // 1. post-softdeps, last to first
-            doModlist(post, false, "softdep-post");
-
-            // 2. the holders
-            if ((flags & FLAG_REMOVE_HOLDERS) != 0) {
-                List<Libkmod.Module> holders = lib.holders(mod.lib());
-                List<Mod> hs = new ArrayList<>();
-                if (holders != null) {
-                    holders.forEach(h -> hs.add(newFromName(h.name())));
-                }
-                int err = doModlist(hs, true, "holder");
-                if (err < 0) {
-                    return err;
-                }
-            }
-
-            // 3. the module itself, after a refcount check
-            if (cmd == null && !ignoreLoaded && waitMsec == 0) {
-                int usage = lib.refcnt(mod.lib());
-                if (usage > 0) {
-                    event(mod, role, "in-use").put("refcnt", usage);
-                    fatal("Module " + mod.name + " is in use.\n");
-                    return -EBUSY;
-                }
-            }
-            int err;
-            if (cmd == null) {
-                if (removed.contains(mod.name)) {
-                    // kmod4j: no second delete_module for a module this run removed (kmod 30 tried again)
-                    event(mod, role, "already-removed");
-                    err = 0;
-                } else if (removeHolders && lib.refcnt(mod.lib()) == -ENOENT) {
-                    // with --remove-holders, as kmod master (327c587): no refcnt file, taken as already gone
-                    event(mod, role, "no-refcnt");
-                    err = 0;
-                } else {
-                    err = removeModule(mod, role);
-                }
-            } else {
-                err = commandDo(mod, cmd, role);
-            }
-            if (err < 0) {
-                return err;
-            }
-
-            // 4. the dependencies that became unused (kmod4j: recursively)
-            if (cmd == null) {
-                cleanup(mod);
-            }
-
-            // 5. pre-softdeps, last to first
-            doModlist(pre, false, "softdep-pre");
-            return err;
-        }
-
-        /**
-         * Step 4: every dependency (load order) whose refcount is 0 is removed; kmod4j then does the same with that
-         * dependency's own dependencies (kmod 30 stops after one level). A dry run removes nothing and so goes no
-         * further than kmod 30 does.
-         *
-         * <p>Done as one depth-first walk, not a rescan of every removed dependency's whole line: removing {@code d}
-         * frees only modules {@code d} itself used, which {@code /proc/modules} (read once) names, so only those are
-         * looked at again, in load order. Each module's line is a transitive closure, so rescanning made a
-         * 2,001-module chain cost some two million refcount reads.
-         */
-        private void cleanup(Mod mod) {
-            List<Mod> deps = dependencies(mod);
-            if (deps.isEmpty()) {
-                return;
-            }
-            Map<String, Integer> position = new HashMap<>();
-            for (int i = 0; i < deps.size(); i++) {
-                position.putIfAbsent(deps.get(i).name, i);
-            }
-            Map<String, Set<String>> uses = usesOfLoadedModules();
-            Deque<Iterator<Mod>> walk = new ArrayDeque<>();
-            walk.push(deps.iterator());
-            while (!walk.isEmpty()) {
-                Iterator<Mod> next = walk.peek();
-                if (!next.hasNext()) {
-                    walk.pop();
-                    continue;
-                }
-                Mod dep = next.next();
-                if (lib.refcnt(dep.lib()) != 0 || removed.contains(dep.name)) {
-                    continue; // refcnt read first, as kmod does (its debug log shows the read)
-                }
-                if (removeModule(dep, "dependency") == 0 && !dryRun) {
-                    walk.push(freedBy(dep, uses, position).iterator());
-                }
-            }
-        }
-
-        /**
-         * The modules the removal of {@code dep} may have freed, in load order: its dependencies that it used. Without
-         * a readable {@code /proc/modules}, all of its dependencies.
-         */
-        private List<Mod> freedBy(Mod dep, Map<String, Set<String>> uses, Map<String, Integer> position) {
-            if (uses == null) {
-                return dependencies(dep);
-            }
-            Set<String> used = uses.getOrDefault(dep.name, Set.of());
-            if (position.keySet().containsAll(used)) {
-                // depmod orders every line by one global order, so the first line's order is theirs too
-                List<Mod> freed = new ArrayList<>();
-                for (String name : used) {
-                    freed.add(newFromName(name));
-                }
-                freed.sort(java.util.Comparator.comparingInt(m -> position.get(m.name)));
-                return freed;
-            }
-            List<Mod> freed = new ArrayList<>(dependencies(dep)); // a line that is not a closure: its own order
-            freed.removeIf(m -> !used.contains(m.name));
-            return freed;
-        }
-
-        /** Each loaded module's dependencies that it uses (the users column of /proc/modules, inverted), or null. */
-        private Map<String, Set<String>> usesOfLoadedModules() {
-            List<LoadedModule> loaded;
-            try {
-                loaded = kernel.loadedModules();
-            } catch (ViewException | RuntimeException e) {
-                return null;
-            }
-            Map<String, Set<String>> uses = new HashMap<>();
-            for (LoadedModule m : loaded) {
-                for (org.kmod4j.api.ModuleName user : m.holders()) {
-                    uses.computeIfAbsent(user.value(), k -> new HashSet<>()).add(m.name().value());
-                }
-            }
-            return uses;
-        }
-
-        /** {@code rmmod_do_remove_module()}. */
-        private int removeModule(Mod mod, String role) {
-            show("rmmod " + mod.name + "\n");
             if (dryRun) {
-                event(mod, role, "would-remove");
-                return 0;
+                b.dryRun();
             }
-            int flags = force ? Libkmod.REMOVE_FORCE : 0;
-            int err;
-            Map<String, Object> e;
+            if (ignoreLoaded) {
+                b.assumeLoaded();
+            }
+            if (firstTime) {
+                b.requireLoaded();
+            }
+            if (removeHolders) {
+                b.withHolders();
+            }
             if (waitMsec != 0) {
-                WaitProgress progress = WaitProgress.start(env.stderrIsTerminal() && !log.toSyslog(), io.err(),
-                        prog, mod.name, waitMsec);
-                try {
-                    // strtoul() allows ~585 million years; a century is as good and keeps nanoseconds in a long
-                    err = lib.removeModuleWaiting(mod.lib(), flags, Duration.ofMillis(Math.min(waitMsec, MAX_WAIT_MS)));
-                } finally {
-                    progress.stop();
-                }
-                e = event(mod, role, err == 0 ? "removed" : "remove-failed");
-                e.put("wait_ms", waitMsec);
-                if (err < 0) {
-                    // kmod4j (as kmod master): a timeout is an error too; kmod 30 reported success
-                    log.error("could not remove '" + mod.name + "': " + lib.lastErrorText() + "\n");
-                }
-            } else {
-                err = lib.removeModule(mod.lib(), flags);
-                if (err == -EEXIST) {
-                    // unreachable: the kernel never answers EEXIST to delete_module
-                    if (!firstTime) {
-                        err = 0;
-                    } else {
-                        fatal("Module " + mod.name + " is not in kernel.\n");
+                // strtoul() allows ~585 million years; a century is as good and keeps nanoseconds in a long
+                b.waitUpTo(Duration.ofMillis(Math.min(waitMsec, MAX_WAIT_MS)));
+            }
+            // log_setup_kmod_log(ctx, verbose): set before the module directory is read, as kmod does
+            log.priority = verbose;
+            removal = kmod.remove(operands, b.build());
+            return removal.succeeded() ? 0 : 1;
+        }
+
+        /** kmod's messages and {@code -v}'s actions, printed as the removal goes. */
+        private final class Printer implements RemovalListener {
+            private final WaitLine waitLine = new WaitLine(env.stderrIsTerminal() && !log.toSyslog(), io.err(), prog,
+                    waitMsec);
+
+            @Override
+            public void report(Severity severity, String function, String message) {
+                log.log(severity.syslogPriority(), function, message);
+            }
+
+            @Override
+            public void starting(String argument, String module, String command) {
+                show(command == null ? "rmmod " + module + "\n" : "remove " + command + "\n");
+            }
+
+            @Override
+            public void waiting(String module, Duration waited, Duration timeout, boolean ended) {
+                waitLine.update(module, waited, ended);
+            }
+
+            @Override
+            public void finished(Step step) {
+                String name = step.module();
+                switch (step.reason()) {
+                    case NOT_FOUND -> fatal("Module " + step.argument() + " not found.\n");
+                    case NOT_LOADED -> {
+                        if (step.failed()) {
+                            fatal("Module " + name + " is not in kernel.\n");
+                        }
+                    }
+                    case BUILTIN -> {
+                        if (step.failed()) {
+                            fatal("Module " + name + " is builtin.\n");
+                        }
+                    }
+                    case IN_USE -> {
+                        if (step.syscall() == null) {
+                            fatal("Module " + name + " is in use.\n");
+                        }
+                    }
+                    case COMMAND_FAILED -> fatal("Error running remove command for " + name + "\n");
+                    case COMMAND_NOT_RUN -> {
+                        if (!dryRun && commandsHeldBy != null) {
+                            log.printf(KmodLog.LOG_WARNING, "kmod4j: remove command for " + name + " not run under "
+                                    + commandsHeldBy + " (--run-commands runs it on this host): " + step.command()
+                                    + "\n");
+                        }
+                    }
+                    case BROKEN_INPUT -> log.error(step.errorText() + "\n");
+                    case UNSAFE_FIXTURE -> {
+                        // A fixture kmod4j refuses to use (its message names the file): shown whatever -q or -s say,
+                        // since it is about kmod4j's input, not one of kmod's messages. Nothing of it was changed.
+                        io.err().print(prog + ": ERROR: " + step.errorText() + "\n");
+                        fixtureError = step.errorText();
+                    }
+                    default -> {
                     }
                 }
-                e = event(mod, role, err == 0 ? "removed" : "remove-failed");
             }
-            Map<String, Object> call = new LinkedHashMap<>();
-            call.put("name", mod.name);
-            call.put("flags", flags | Libkmod.REMOVE_NOWAIT);
-            call.put("result", err == 0 ? "OK" : errnoName(-err));
-            e.put("syscall", call);
-            if (err == 0) {
-                removed.add(mod.name);
-            }
-            return err;
-        }
-
-        private static String errnoName(int number) {
-            Errno e = Errno.ofNumber(number);
-            return e != null ? e.name() : Integer.toString(number);
-        }
-
-        /** {@code command_do()}: {@code /bin/sh -c COMMAND} with MODPROBE_MODULE set, as {@code system()}. */
-        private int commandDo(Mod mod, String command, String role) {
-            String cmd = command;
-            while (cmd.contains("$CMDLINE_OPTS")) {
-                cmd = cmd.replace("$CMDLINE_OPTS", "");
-            }
-            show("remove " + cmd + "\n");
-            if (dryRun) {
-                event(mod, role, "would-run-command").put("command", cmd);
-                return 0;
-            }
-            if (commandsHeldBy != null) {
-                // Not run: reported as what would run, as -n does, and the run goes on as if it had succeeded.
-                Map<String, Object> e = event(mod, role, "would-run-command");
-                e.put("command", cmd);
-                e.put("not_run", commandsHeldBy);
-                log.printf(KmodLog.LOG_WARNING, "kmod4j: remove command for " + mod.name + " not run under "
-                        + commandsHeldBy + " (--run-commands runs it on this host): " + cmd + "\n");
-                return 0;
-            }
-            Map<String, Object> e = event(mod, role, "command");
-            e.put("command", cmd);
-            int status = system(cmd, mod.name);
-            e.put("command_status", status);
-            if (status != 0) {
-                e.put("outcome", "command-failed");
-                fatal("Error running remove command for " + mod.name + "\n");
-                return status < 0 ? status : -status;
-            }
-            return 0;
         }
 
         /** {@code system()}: the exit status of {@code /bin/sh -c cmd}, -1 when it cannot run. */
@@ -1215,7 +625,7 @@ public final class Modprobe {
         }
 
         private static Thread copier(InputStream in, PrintWriter out) {
-            Thread t = Thread.ofVirtual().start(() -> {
+            return Thread.ofVirtual().start(() -> {
                 try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
                     char[] buf = new char[4096];
                     int n;
@@ -1227,68 +637,46 @@ public final class Modprobe {
                     // the command went away
                 }
             });
-            return t;
         }
     }
 
     /**
      * kmod4j's addition for {@code -w} on a terminal: while a removal waits, a line on standard error shows the time
      * waited, rewritten in place and erased when the wait ends, so nothing of it stays in the terminal or reaches a
-     * file or pipe (it is only drawn when standard error is a terminal, and not with {@code -s}).
+     * file or pipe (it is only drawn when standard error is a terminal, and not with {@code -s}). The library reports
+     * the wait about every 200 ms ({@link RemovalListener#waiting}).
      */
-    static final class WaitProgress {
-        private static final WaitProgress NONE = new WaitProgress(null, null);
-        private final Thread thread;
+    static final class WaitLine {
+        private final boolean terminal;
         private final PrintWriter err;
-        private volatile boolean drawn;
+        private final String prog;
+        private final long timeoutMs;
+        private boolean drawn;
 
-        private WaitProgress(Thread thread, PrintWriter err) {
-            this.thread = thread;
+        WaitLine(boolean terminal, PrintWriter err, String prog, long timeoutMs) {
+            this.terminal = terminal;
             this.err = err;
+            this.prog = prog;
+            this.timeoutMs = timeoutMs;
         }
 
-        static WaitProgress start(boolean terminal, PrintWriter err, String prog, String module, long timeoutMs) {
+        /** Draws the line for {@code waited}, or erases it when the wait has {@code ended}. */
+        void update(String module, Duration waited, boolean ended) {
             if (!terminal) {
-                return NONE;
-            }
-            long t0 = System.nanoTime();
-            WaitProgress[] self = new WaitProgress[1];
-            Thread t = Thread.ofPlatform().daemon().unstarted(() -> {
-                try {
-                    while (true) {
-                        Thread.sleep(200);
-                        long ms = (System.nanoTime() - t0) / 1_000_000;
-                        synchronized (err) {
-                            err.print(String.format("\r%s: waiting for %s to be unused: %.1f s of %.1f s\u001b[K", prog,
-                                    module, ms / 1000.0, Math.min(timeoutMs, 99_999_999_999L) / 1000.0));
-                            err.flush();
-                        }
-                        self[0].drawn = true;
-                    }
-                } catch (InterruptedException e) {
-                    // the wait ended
-                }
-            });
-            self[0] = new WaitProgress(t, err);
-            t.start();
-            return self[0];
-        }
-
-        void stop() {
-            if (thread == null) {
                 return;
             }
-            thread.interrupt();
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (drawn) {
-                synchronized (err) {
-                    err.print("\r\u001b[K");
-                    err.flush();
+            synchronized (err) {
+                if (ended) {
+                    if (drawn) {
+                        err.print("\r\u001b[K");
+                    }
+                    drawn = false;
+                } else {
+                    err.print(String.format("\r%s: waiting for %s to be unused: %.1f s of %.1f s\u001b[K", prog,
+                            module, waited.toMillis() / 1000.0, Math.min(timeoutMs, 99_999_999_999L) / 1000.0));
+                    drawn = true;
                 }
+                err.flush();
             }
         }
     }

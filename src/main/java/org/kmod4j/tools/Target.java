@@ -1,79 +1,21 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.api.BadInputException;
-
-import org.kmod4j.libc.Getopt;
-import org.kmod4j.kmod.IndexFile;
-import org.kmod4j.kmod.BuiltinIndex;
-import org.kmod4j.kmod.ModuleDirectory;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import org.kmod4j.api.ModuleSubsystem;
-import org.kmod4j.host.DeleteModuleSyscall;
-import org.kmod4j.host.FixtureDeleteModule;
+import org.kmod4j.api.BadInputException;
 import org.kmod4j.host.HostKernel;
 import org.kmod4j.host.NoModuleSupportDeleteModule;
-import org.kmod4j.scenario.Scenario;
-import org.kmod4j.scenario.ScenarioParser;
-import org.kmod4j.scenario.ScenarioRunner;
-import org.kmod4j.scenario.ScenarioSyntaxException;
-import org.kmod4j.sim.BuiltinModule;
-import org.kmod4j.sim.ModuleImage;
-import org.kmod4j.sim.time.SimulationDeadlockException;
+import org.kmod4j.libc.Getopt;
+import org.kmod4j.modules.Kmod;
+import org.kmod4j.modules.KmodException;
 
 /**
- * The kernel a tool works on, with its builtin index: the running host, a fixture tree ({@code --root DIR}) or a
- * simulated kernel seeded by a scenario ({@code --sim FILE}).
- *
- * @param kernel      the module subsystem the tool reads and removes from
- * @param builtins    the {@code modules.builtin.bin} lookup of that kernel
- * @param description a short text for messages
- * @param files       the file system around that kernel that modprobe reads (configuration, module directory)
+ * kmod4j's own options that choose the kernel a tool works on, and the library context they open: the running host,
+ * a fixture tree ({@code --root DIR}) or a simulated kernel seeded by a scenario ({@code --sim FILE}).
  */
-public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String description, Filesystem files) {
-
-    /** A target without files around its kernel: no configuration, and an empty module directory. */
-    public Target(ModuleSubsystem kernel, BuiltinIndex builtins, String description) {
-        this(kernel, builtins, description, Filesystem.NONE);
-    }
-
-    /**
-     * The files a target has besides its kernel views: {@code /etc/modprobe.d} and the other configuration
-     * directories, and {@code /lib/modules/RELEASE}.
-     */
-    public interface Filesystem {
-        /** No files at all. */
-        Filesystem NONE = new Filesystem() {
-            @Override
-            public String release() {
-                return "";
-            }
-
-            @Override
-            public Path resolve(String absolutePath) {
-                return null;
-            }
-        };
-
-        /** The kernel release that names the module directory ({@code uname -r}). */
-        String release();
-
-        /** The file behind an absolute path of the target, or null when the target has no such file system. */
-        Path resolve(String absolutePath);
-
-        /** The module directory {@code /lib/modules/RELEASE} of the target. */
-        default ModuleDirectory moduleDirectory(String release) {
-            return ModuleDirectory.files("/lib/modules/" + release, this::resolve);
-        }
+public final class Target {
+    private Target() {
     }
 
     /** The kmod4j-only options that choose a target. */
@@ -133,10 +75,10 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
         }
     }
 
-    /** Opens a target; tests substitute their own (to record syscalls, say). */
+    /** Opens the library context; tests substitute their own (to record syscalls, say). */
     @FunctionalInterface
     public interface Factory {
-        Target open(Options options) throws TargetException;
+        Kmod open(Options options) throws TargetException;
     }
 
     /** A target could not be set up; the message is printed after the tool's error prefix. */
@@ -176,8 +118,8 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
     /** The usual factory: {@link #open(Options)}. */
     public static final Factory DEFAULT = Target::open;
 
-    /** Sets up the target the options describe. */
-    public static Target open(Options o) throws TargetException {
+    /** Opens the context the options describe. */
+    public static Kmod open(Options o) throws TargetException {
         if (o.root() != null && o.sim() != null) {
             throw new TargetException("--root and --sim cannot be used together.");
         }
@@ -185,12 +127,33 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
             throw new TargetException("--syscall needs --root DIR (a fixture tree).");
         }
         if (o.sim() != null) {
-            return simulated(path("--sim", o.sim()));
+            Path file = path("--sim", o.sim());
+            try {
+                return Kmod.scenario(file);
+            } catch (KmodException e) {
+                throw new TargetException("--sim " + e.getMessage());
+            }
         }
-        if (o.root() != null) {
-            return host(path("--root", o.root()), o.syscall());
+        Path root = o.root() != null ? path("--root", o.root()) : Path.of("/");
+        if (!Files.isDirectory(root)) {
+            throw new TargetException("--root " + BadInputException.printable(root.toString()) + ": not a directory.");
         }
-        return host(Path.of("/"), null);
+        try {
+            if (HostKernel.isRealRoot(root)) {
+                if (o.syscall() != null) {
+                    throw new TargetException("--syscall is only for fixture trees, not for the root /.");
+                }
+                return Kmod.host();
+            }
+            return switch (o.syscall() == null ? SYSCALL_EMULATE : o.syscall()) {
+                case SYSCALL_EMULATE -> Kmod.fixture(root);
+                case SYSCALL_ENOSYS -> Kmod.of(new HostKernel(root, new NoModuleSupportDeleteModule()));
+                default -> throw new TargetException("--syscall " + BadInputException.printable(o.syscall())
+                        + ": expected " + SYSCALL_EMULATE + " or " + SYSCALL_ENOSYS + ".");
+            };
+        } catch (KmodException e) {
+            throw new TargetException(e.getMessage());
+        }
     }
 
     /**
@@ -205,123 +168,8 @@ public record Target(ModuleSubsystem kernel, BuiltinIndex builtins, String descr
         try {
             return Path.of(value);
         } catch (java.nio.file.InvalidPathException e) {
-            throw new TargetException(option + " " + BadInputException.printable(value) + ": not a valid path (" + e.getReason() + ").");
+            throw new TargetException(option + " " + BadInputException.printable(value) + ": not a valid path ("
+                    + e.getReason() + ").");
         }
-    }
-
-    /** An I/O failure's reason without Java's exception class names. */
-    private static String ioReason(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "Permission denied";
-        }
-        // a FileSystemException's message repeats the raw path: its reason alone
-        String m = e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null ? fse.getReason()
-                : e.getMessage();
-        return m == null ? "input/output error" : m;
-    }
-
-    /** The running host ({@code /}) or a fixture tree. */
-    public static Target host(Path root, String syscall) throws TargetException {
-        if (!Files.isDirectory(root)) {
-            throw new TargetException("--root " + BadInputException.printable(root.toString()) + ": not a directory.");
-        }
-        HostKernel kernel;
-        if (HostKernel.isRealRoot(root)) {
-            if (syscall != null) {
-                throw new TargetException("--syscall is only for fixture trees, not for the root /.");
-            }
-            kernel = new HostKernel();
-        } else {
-            DeleteModuleSyscall backend = switch (syscall == null ? SYSCALL_EMULATE : syscall) {
-                case SYSCALL_EMULATE -> new FixtureDeleteModule(root);
-                case SYSCALL_ENOSYS -> new NoModuleSupportDeleteModule();
-                default -> throw new TargetException("--syscall " + BadInputException.printable(syscall) + ": expected " + SYSCALL_EMULATE + " or "
-                        + SYSCALL_ENOSYS + ".");
-            };
-            kernel = new HostKernel(root, backend);
-        }
-        try {
-            return host(kernel);
-        } catch (BadInputException e) {
-            throw new TargetException(e.getMessage());
-        }
-    }
-
-    /** A target for an already built host kernel: its builtin index is {@code lib/modules/RELEASE/modules.builtin.bin}. */
-    public static Target host(HostKernel kernel) {
-        Path index = kernel.resolve("/lib/modules/" + kernel.release() + "/modules.builtin.bin");
-        // Checked once now, before the tool changes anything: a corrupt index stops the run with a clear message
-        // instead of failing at the first lookup, which may come after other modules were already removed.
-        IndexFile.open(index, "/lib/modules/" + kernel.release() + "/modules.builtin.bin");
-        Filesystem files = new Filesystem() {
-            @Override
-            public String release() {
-                return kernel.release();
-            }
-
-            @Override
-            public Path resolve(String absolutePath) {
-                return kernel.resolve(absolutePath);
-            }
-        };
-        return new Target(kernel, BuiltinIndex.file(index), kernel.toString(), files);
-    }
-
-    /**
-     * A simulated kernel after running a scenario's commands; its builtin index holds the scenario's {@code builtin}
-     * declarations (as depmod would have indexed the kernel's modules.builtin).
-     */
-    public static Target simulated(Path file) throws TargetException {
-        String shown = BadInputException.printable(file.toString());
-        Scenario scenario;
-        try {
-            scenario = ScenarioParser.read(file);
-        } catch (NoSuchFileException e) {
-            throw new TargetException("--sim " + shown + ": No such file or directory");
-        } catch (IOException e) {
-            throw new TargetException("--sim " + shown + ": cannot read it: " + ioReason(e));
-        } catch (ScenarioSyntaxException e) {
-            throw new TargetException("--sim " + e.describe(shown));
-        }
-        ScenarioRunner runner = new ScenarioRunner(scenario);
-        try {
-            runner.run();
-        } catch (SimulationDeadlockException e) {
-            throw new TargetException("--sim " + file + ": the scenario never finishes: " + e.getMessage());
-        }
-        Set<String> builtins = new LinkedHashSet<>();
-        for (BuiltinModule b : scenario.builtins()) {
-            builtins.add(b.name().value());
-        }
-        Map<String, List<String>> uses = new LinkedHashMap<>();
-        Map<String, List<String>> exports = new LinkedHashMap<>();
-        for (ModuleImage image : scenario.images()) {
-            uses.put(image.name().value(), image.uses());
-            exports.put(image.name().value(), image.exports());
-        }
-        Filesystem files = new Filesystem() {
-            /** Made on the first call: only modprobe reads the module directory, lsmod and rmmod never do. */
-            private ModuleDirectory modules;
-
-            @Override
-            public String release() {
-                return runner.kernel().profile().release();
-            }
-
-            @Override
-            public Path resolve(String absolutePath) {
-                return null;
-            }
-
-            @Override
-            public synchronized ModuleDirectory moduleDirectory(String release) {
-                if (modules == null) {
-                    modules = ModuleDirectory.simulated("/lib/modules/" + runner.kernel().profile().release(), uses,
-                            exports, builtins);
-                }
-                return modules;
-            }
-        };
-        return new Target(runner.kernel(), BuiltinIndex.of(builtins), "simulated kernel from " + file, files);
     }
 }

@@ -97,6 +97,13 @@ final class ToolLog implements KmodLog {
         }
     }
 
+    /** {@code log_printf()} without its exit: prints unless {@code prio} is above the priority. */
+    void print(int prio, String message) {
+        if (prio <= priority) {
+            emit(prio, message);
+        }
+    }
+
     /** {@code ERR()}. */
     void error(String message) {
         printf(LOG_ERR, message);

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -129,7 +130,9 @@ class ModprobeTest {
                 + "{\"module\":\"kmod4j_core\",\"role\":\"dependency\",\"outcome\":\"removed\","
                 + "\"syscall\":{\"name\":\"kmod4j_core\",\"flags\":2048,\"result\":\"OK\"}},"
                 + "{\"module\":\"kmod4j_noexit\",\"role\":\"argument\",\"outcome\":\"remove-failed\","
-                + "\"syscall\":{\"name\":\"kmod4j_noexit\",\"flags\":2048,\"result\":\"EBUSY\"}}]}\n", r.out());
+                + "\"syscall\":{\"name\":\"kmod4j_noexit\",\"flags\":2048,\"result\":\"EBUSY\"},"
+                // the library's reason for the errno: the module has no exit function
+                + "\"cause\":\"permanent\"}]}\n", r.out());
 
         Run dry = cli("modprobe", "--sim", sim, "--json", "-r", "-n", "kmod4j_top", "kmod4j_spare", "kmod4j_builtin",
                 "kmod4j_top");
@@ -187,21 +190,19 @@ class ModprobeTest {
     // ---- -w --------------------------------------------------------------------------------------------------------
 
     @Test
-    void waitProgressIsDrawnOnATerminalOnlyAndErasedAtTheEnd() throws InterruptedException {
+    void waitProgressIsDrawnOnATerminalOnlyAndErasedAtTheEnd() {
         StringWriter tty = new StringWriter();
-        Modprobe.WaitProgress p = Modprobe.WaitProgress.start(true, new PrintWriter(tty), "modprobe", "kmod4j_x", 5000);
-        Thread.sleep(700);
-        p.stop();
-        String s = tty.toString();
-        assertTrue(s.startsWith("\rmodprobe: waiting for kmod4j_x to be unused: 0."), s);
-        assertTrue(s.contains(" s of 5.0 s\u001b[K"), s);
-        assertTrue(s.endsWith("\r\u001b[K"), s);
+        Modprobe.WaitLine p = new Modprobe.WaitLine(true, new PrintWriter(tty), "modprobe", 5000);
+        p.update("kmod4j_x", Duration.ofMillis(400), false);
+        p.update("kmod4j_x", Duration.ofMillis(600), false);
+        p.update("kmod4j_x", Duration.ofMillis(700), true);
+        assertEquals("\rmodprobe: waiting for kmod4j_x to be unused: 0.4 s of 5.0 s\u001b[K"
+                + "\rmodprobe: waiting for kmod4j_x to be unused: 0.6 s of 5.0 s\u001b[K\r\u001b[K", tty.toString());
 
         StringWriter file = new StringWriter();
-        Modprobe.WaitProgress q = Modprobe.WaitProgress.start(false, new PrintWriter(file), "modprobe", "kmod4j_x",
-                5000);
-        Thread.sleep(300);
-        q.stop();
+        Modprobe.WaitLine q = new Modprobe.WaitLine(false, new PrintWriter(file), "modprobe", 5000);
+        q.update("kmod4j_x", Duration.ofMillis(400), false);
+        q.update("kmod4j_x", Duration.ofMillis(400), true);
         assertEquals("", file.toString());
     }
 

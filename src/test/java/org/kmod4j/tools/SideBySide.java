@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.kmod4j.cli.Main;
 import org.kmod4j.host.HostKernel;
+import org.kmod4j.modules.Kmod;
 import org.kmod4j.host.RecordingDeleteModule;
 import org.opentest4j.TestAbortedException;
 
@@ -71,11 +72,11 @@ final class SideBySide {
         StringWriter err = new StringWriter();
         List<RecordingDeleteModule> recorders = new ArrayList<>();
         Target.Factory factory = options -> {
-            Target t = Target.open(options);
+            Kmod t = Target.open(options);
             HostKernel hk = (HostKernel) t.kernel();
             RecordingDeleteModule rec = new RecordingDeleteModule(hk.syscall());
             recorders.add(rec);
-            return Target.host(new HostKernel(hk.root(), rec));
+            return Kmod.of(new HostKernel(hk.root(), rec));
         };
         ToolIo io = new ToolIo(new PrintWriter(out), new PrintWriter(err), factory,
                 syslog != null ? syslog : new CapturingSyslog(), cwd);
@@ -196,11 +197,11 @@ final class SideBySide {
         StringWriter err = new StringWriter();
         List<RecordingDeleteModule> recorders = new ArrayList<>();
         Target.Factory factory = options -> {
-            Target t = Target.open(options);
+            Kmod t = Target.open(options);
             HostKernel hk = (HostKernel) t.kernel();
             RecordingDeleteModule rec = new RecordingDeleteModule(hk.syscall());
             recorders.add(rec);
-            return Target.host(new HostKernel(hk.root(), rec));
+            return Kmod.of(new HostKernel(hk.root(), rec));
         };
         ToolIo io = new ToolIo(new PrintWriter(out), new PrintWriter(err), factory,
                 syslog != null ? syslog : new CapturingSyslog(), cwd);
