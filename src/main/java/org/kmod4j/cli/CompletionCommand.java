@@ -13,9 +13,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "generate-completion", mixinStandardHelpOptions = true,
         description = {"Print a bash completion script for kmod4j and its tools.",
-                "Use: source <(kmod4j generate-completion)"})
+                "Use: source <(kmod4j generate-completion)",
+                "rmmod, modprobe and lsmod get kmod4j's completion only where that name is a symlink to kmod4j."})
 final class CompletionCommand implements Callable<Integer> {
-    /** rmmod, modprobe -r and 'kmod4j rmmod|modprobe' complete loaded module names; other words fall back. */
+    /**
+     * rmmod, modprobe -r and 'kmod4j rmmod|modprobe' complete loaded module names, lsmod kmod4j's options; other words
+     * fall back. The tools' names get this completion only where they run kmod4j: when the script is loaded, each
+     * name that {@code type -P} finds is resolved ({@code readlink -f}), and only one that ends at a file named
+     * {@code kmod4j} (the launcher, through a symlink) is registered. Elsewhere the system's own completion for
+     * rmmod, modprobe and lsmod stays untouched.
+     */
     static final String TOOLS_COMPLETION = """
 
             # kmod4j's rmmod and modprobe (by program name, or as 'kmod4j rmmod|modprobe'): loaded module names.
@@ -26,14 +33,31 @@ final class CompletionCommand implements Callable<Integer> {
               fi
               COMPREPLY=( $(compgen -W "$(cut -d' ' -f1 /proc/modules 2>/dev/null)" -- "$cur") )
             }
+            # kmod4j's lsmod: no operands, only kmod4j's options (file names after --root and --sim: -o default).
+            _kmod4j_lsmod() {
+              local cur="${COMP_WORDS[COMP_CWORD]}"
+              if [[ "$cur" == -* ]]; then
+                COMPREPLY=( $(compgen -W "--root --sim --syscall --json" -- "$cur") )
+              fi
+            }
             _kmod4j_with_tools() {
               case "${COMP_WORDS[1]}" in
                 rmmod|modprobe) _kmod4j_loaded_modules ;;
+                lsmod) _kmod4j_lsmod ;;
                 *) _complete_kmod4j "$@" ;;
               esac
             }
-            complete -F _kmod4j_loaded_modules -o default rmmod
-            complete -F _kmod4j_loaded_modules -o default modprobe
+            # True when the command NAME found in PATH is kmod4j: a (chain of) symlink(s) to the launcher 'kmod4j'.
+            _kmod4j_runs_kmod4j() {
+              local p
+              p="$(type -P -- "$1")" && [[ -n "$p" ]] || return 1
+              p="$(readlink -f -- "$p" 2>/dev/null)" || return 1
+              [[ "${p##*/}" == kmod4j ]]
+            }
+            # Only names that run kmod4j: the system's own completion of rmmod, modprobe and lsmod stays otherwise.
+            if _kmod4j_runs_kmod4j rmmod; then complete -F _kmod4j_loaded_modules -o default rmmod; fi
+            if _kmod4j_runs_kmod4j modprobe; then complete -F _kmod4j_loaded_modules -o default modprobe; fi
+            if _kmod4j_runs_kmod4j lsmod; then complete -F _kmod4j_lsmod -o default lsmod; fi
             complete -F _kmod4j_with_tools -o default kmod4j
             """;
 

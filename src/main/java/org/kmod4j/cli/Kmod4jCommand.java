@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         footer = {"  lsmod      Show the loaded modules (kmod 30's lsmod)",
                 "  rmmod      Remove modules (kmod 30's rmmod)",
                 "  modprobe   Remove modules with their unused dependencies (kmod 30's modprobe -r)",
-                "Each takes kmod's options plus --root DIR, --sim FILE and --json: see 'kmod4j rmmod --help' and "
-                        + "docs/tools.md."})
+                "Each takes kmod's options plus --root DIR, --sim FILE, --syscall MODE and --json (modprobe also "
+                        + "--run-commands): see 'kmod4j rmmod --help' and docs/tools.md."})
 final class Kmod4jCommand {
 }

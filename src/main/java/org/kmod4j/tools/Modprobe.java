@@ -134,7 +134,7 @@ public final class Modprobe {
         }
     }
 
-    /** kmod 30's help text. */
+    /** kmod 30's help text, then kmod4j's options ({@link Kmod4jHelp}). */
     static String help(String prog) {
         String p = prog;
         return "Usage:\n"
@@ -183,7 +183,8 @@ public final class Modprobe {
                 + "\t-q, --quiet                 disable messages\n"
                 + "\t-v, --verbose               enables more messages\n"
                 + "\t-V, --version               show version\n"
-                + "\t-h, --help                  show this help\n";
+                + "\t-h, --help                  show this help\n"
+                + Kmod4jHelp.modprobe();
     }
 
     /** Runs {@code modprobe ARGS} in this process's environment and returns the exit status (0 or 1). */

@@ -39,7 +39,7 @@ public final class Rmmod {
     private Rmmod() {
     }
 
-    /** kmod 30's help text. */
+    /** kmod 30's help text, then kmod4j's options ({@link Kmod4jHelp}). */
     static String help(String prog) {
         return "Usage:\n"
                 + "\t" + prog + " [options] modulename ...\n"
@@ -50,7 +50,8 @@ public final class Rmmod {
                 + "\t-s, --syslog      print to syslog, not stderr\n"
                 + "\t-v, --verbose     enables more messages\n"
                 + "\t-V, --version     show version\n"
-                + "\t-h, --help        show this help\n";
+                + "\t-h, --help        show this help\n"
+                + Kmod4jHelp.rmmod();
     }
 
     /** Runs {@code rmmod ARGS} and returns the exit status (0 or 1). */

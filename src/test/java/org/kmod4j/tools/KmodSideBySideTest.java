@@ -336,9 +336,9 @@ class KmodSideBySideTest {
     @Test
     void rmmodHelpVersionAndVerbose() throws IOException {
         fx.loaded("kmod4j_ok", 16384, 0);
-        SideBySide.Pair help = SideBySide.run(fx, "rmmod", "-h").assertSame();
+        SideBySide.Pair help = SideBySide.run(fx, "rmmod", "-h").assertSameHelp(Kmod4jHelp.rmmod());
         assertTrue(help.kmod4j().out().startsWith("Usage:\n\trmmod [options] modulename ...\n"));
-        SideBySide.run(fx, "rmmod", "--help", "--bogus").assertSame();
+        SideBySide.run(fx, "rmmod", "--help", "--bogus").assertSameHelp(Kmod4jHelp.rmmod());
         SideBySide.run(fx, "rmmod", "--bogus", "--help").assertSame();
         SideBySide.run(fx, "rmmod", "-v", "kmod4j_ok", "kmod4j_missing").assertSame();
         SideBySide.run(fx, "rmmod", "-vv", "kmod4j_ok").assertSame();

@@ -415,9 +415,9 @@ class ModprobeSideBySideTest {
         SideBySide.modprobe(fx, "-r", "--sho", "kmod4j_dummy").assertSame();
         SideBySide.modprobe(fx, "-r", "--wait").assertSame();
         SideBySide.modprobe(fx, "-r", "--all=1", "kmod4j_dummy").assertSame();
-        SideBySide.ModprobePair help = SideBySide.modprobe(fx, "-h").assertSame();
+        SideBySide.ModprobePair help = SideBySide.modprobe(fx, "-h").assertSameHelp(Kmod4jHelp.modprobe());
         assertTrue(help.kmod4j().out().startsWith("Usage:\n\tmodprobe [options] [-i] [-b] modulename\n"));
-        SideBySide.modprobe(fx, "-r", "kmod4j_dummy", "--help").assertSame();
+        SideBySide.modprobe(fx, "-r", "kmod4j_dummy", "--help").assertSameHelp(Kmod4jHelp.modprobe());
         SideBySide.ModprobePair version = SideBySide.modprobe(fx, "-V");
         assertEquals(version.kmod().out().lines().findFirst(), version.kmod4j().out().lines().findFirst());
         assertEquals(0, version.kmod4j().status());

@@ -34,6 +34,17 @@ final class SideBySide {
             return this;
         }
 
+        /**
+         * Help: kmod's text byte for byte, then kmod4j's {@code block} of its own options; stderr, exit status and
+         * delete_module calls identical.
+         */
+        Pair assertSameHelp(String block) {
+            assertEquals(kmod.out() + block, kmod4j.out(), "stdout: kmod's help, then kmod4j's options");
+            assertEquals(kmod.err(), kmod4j.err(), "stderr");
+            assertEquals(kmod.status(), kmod4j.status(), "exit status");
+            return assertCallsSame();
+        }
+
         Pair assertCallsSame() {
             if (KmodPeer.logsSyscalls()) {
                 assertEquals(kmod.calls(), kmod4j.calls(), "delete_module calls");
@@ -147,6 +158,16 @@ final class SideBySide {
         /** Identical stdout, stderr, exit status, delete_module calls and final fixture. */
         ModprobePair assertSame() {
             assertEquals(kmod.out(), kmod4j.out(), "stdout");
+            assertEquals(kmod.err(), kmod4j.err(), "stderr");
+            assertEquals(kmod.status(), kmod4j.status(), "exit status");
+            assertEquals(kmod.calls(), kmod4j.calls(), "delete_module calls");
+            assertEquals(kmodState, kmod4jState, "fixture after the run");
+            return this;
+        }
+
+        /** As {@link #assertSame()}, but kmod4j's stdout is kmod's help followed by kmod4j's {@code block}. */
+        ModprobePair assertSameHelp(String block) {
+            assertEquals(kmod.out() + block, kmod4j.out(), "stdout: kmod's help, then kmod4j's options");
             assertEquals(kmod.err(), kmod4j.err(), "stderr");
             assertEquals(kmod.status(), kmod4j.status(), "exit status");
             assertEquals(kmod.calls(), kmod4j.calls(), "delete_module calls");
