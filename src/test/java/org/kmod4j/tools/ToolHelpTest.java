@@ -1,5 +1,7 @@
 package org.kmod4j.tools;
 
+import org.kmod4j.libc.Getopt;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
