@@ -87,7 +87,10 @@ public interface ModuleDirectory {
         return new Simulated(dirname, uses, exports, builtins);
     }
 
-    /** Real index files, each opened once (as {@code kmod_load_resources()} maps them). */
+    /**
+     * Real index files, each opened once (as {@code kmod_load_resources()} maps them); safe for concurrent callers
+     * (an opened index is immutable).
+     */
     public final class OnDisk implements ModuleDirectory {
         private final String dirname;
         private final Function<String, Path> files;
@@ -106,7 +109,7 @@ public interface ModuleDirectory {
             }
         }
 
-        private IndexFile index(String file) {
+        private synchronized IndexFile index(String file) {
             if (indexes.containsKey(file)) {
                 return indexes.get(file);
             }
@@ -245,8 +248,9 @@ public interface ModuleDirectory {
             return dirname;
         }
 
+        /** Synchronized: one directory serves every removal of a {@code Kmod}, which may run at once. */
         @Override
-        public String depLine(String name) {
+        public synchronized String depLine(String name) {
             if (!direct.containsKey(name)) {
                 return null;
             }

@@ -87,7 +87,15 @@ class ExampleFixtureTest {
     @Test
     void lsmodReadsTheExampleInPlace() throws IOException {
         Run r = cli("lsmod", "--root", EXAMPLE.toString());
-        assertEquals(new Run(LSMOD.formatted(sndHolders(EXAMPLE)), "", 0), r);
+        // A clone has no empty holders/ directories (git keeps none): libkmod's complaint for each, as kmod prints it.
+        StringBuilder err = new StringBuilder();
+        for (String leaf : List.of("snd_hda_intel", "snd_seq_device")) {
+            if (!Files.isDirectory(EXAMPLE.resolve("sys/module/" + leaf + "/holders"))) {
+                err.append("libkmod: kmod_module_get_holders: could not open '/sys/module/").append(leaf)
+                        .append("/holders': No such file or directory\n");
+            }
+        }
+        assertEquals(new Run(LSMOD.formatted(sndHolders(EXAMPLE)), err.toString(), 0), r);
         assertEquals(4, sndHolders(EXAMPLE).split(",").length);
     }
 
