@@ -1,10 +1,9 @@
 package org.kmod4j.cli;
 
-import org.kmod4j.api.BadInputException;
-
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
+import org.kmod4j.api.BadInputException;
 import org.kmod4j.tools.Lsmod;
 import org.kmod4j.tools.Modprobe;
 import org.kmod4j.tools.Rmmod;

@@ -1,16 +1,15 @@
 package org.kmod4j.cli;
 
-import org.kmod4j.api.BadInputException;
-
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.kmod4j.api.BadInputException;
 import org.kmod4j.scenario.KernelVersionFile;
 import org.kmod4j.scenario.RecordComparison;
 import org.kmod4j.scenario.Scenario;

@@ -1,9 +1,5 @@
 package org.kmod4j.kmod;
 
-import org.kmod4j.api.BadInputException;
-
-import org.kmod4j.libc.Fnmatch;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import org.kmod4j.api.BadInputException;
+import org.kmod4j.libc.Fnmatch;
 
 /**
  * A reader of kmod's binary index files ({@code modules.dep.bin}, {@code modules.builtin.bin}, ...; libkmod-index.c):

@@ -1,8 +1,5 @@
 package org.kmod4j.kmod;
 
-import org.kmod4j.libc.CText;
-import org.kmod4j.libc.Strerror;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +9,8 @@ import org.kmod4j.api.SyscallResult;
 import org.kmod4j.api.UserString;
 import org.kmod4j.api.ViewException;
 import org.kmod4j.host.UnknownErrnoException;
+import org.kmod4j.libc.CText;
+import org.kmod4j.libc.Strerror;
 
 /**
  * The parts of libkmod (kmod 30, {@code libkmod/libkmod-module.c}) that rmmod and lsmod use, over a

@@ -1,11 +1,5 @@
 package org.kmod4j.kmod;
 
-import org.kmod4j.api.BadInputException;
-
-import org.kmod4j.libc.CText;
-import org.kmod4j.libc.Fnmatch;
-import org.kmod4j.libc.Strerror;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -13,6 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.kmod4j.api.BadInputException;
+import org.kmod4j.libc.CText;
+import org.kmod4j.libc.Fnmatch;
+import org.kmod4j.libc.Strerror;
 
 /**
  * The modprobe configuration as libkmod 30 reads it ({@code libkmod/libkmod-config.c}, {@code kmod_config_new()}):

@@ -1,7 +1,5 @@
 package org.kmod4j.kmod;
 
-import org.kmod4j.api.BadInputException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -13,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.kmod4j.api.BadInputException;
 
 /**
  * What modprobe reads from the module directory, libkmod's {@code ctx->dirname} ({@code /lib/modules/RELEASE}): the

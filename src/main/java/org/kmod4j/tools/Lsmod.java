@@ -1,14 +1,10 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.libc.CText;
-import org.kmod4j.libc.Strerror;
-import org.kmod4j.kmod.Libkmod;
-import org.kmod4j.kmod.KmodLog;
-
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.List;
+import org.kmod4j.kmod.KmodLog;
+import org.kmod4j.libc.CText;
 import org.kmod4j.modules.Kmod;
 import org.kmod4j.modules.KmodException;
 import org.kmod4j.modules.Module;

@@ -1,28 +1,9 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.api.BadInputException;
-
-import org.kmod4j.libc.CText;
-import org.kmod4j.libc.Fnmatch;
-import org.kmod4j.libc.Getopt;
-import org.kmod4j.libc.Getopt.HasArg;
-import org.kmod4j.libc.Getopt.LongOption;
-import org.kmod4j.libc.Strerror;
-import org.kmod4j.kmod.Libkmod;
-import org.kmod4j.kmod.ModuleDirectory;
-import org.kmod4j.kmod.ModprobeConfig;
-import org.kmod4j.kmod.KmodLog;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.Reader;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +11,9 @@ import java.util.Map;
 import org.kmod4j.host.FixtureException;
 import org.kmod4j.kmod.KmodLog;
 import org.kmod4j.libc.CText;
-import org.kmod4j.libc.Getopt;
 import org.kmod4j.libc.Getopt.HasArg;
 import org.kmod4j.libc.Getopt.LongOption;
+import org.kmod4j.libc.Getopt;
 import org.kmod4j.modules.Kmod;
 import org.kmod4j.modules.Removal;
 import org.kmod4j.modules.RemovalListener;
@@ -499,7 +480,7 @@ public final class Modprobe {
             RemoveOptions.Builder b = RemoveOptions.modprobe()
                     .commands(ignoreCommands ? RemoveOptions.Commands.IGNORE
                             : commandsHeldBy != null ? RemoveOptions.Commands.REPORT : RemoveOptions.Commands.RUN)
-                    .commandRunner(this::system)
+                    .commandRunner(new ShellCommand(io, env.variables(), modprobeOptions))
                     .workingDirectory(io.cwd())
                     // kmod's modprobe exits after printing a FATAL message; -q hides it and -a makes it a WARNING
                     .stopAtFatal(logPriority <= KmodLog.LOG_CRIT && logPriority <= verbose)
@@ -587,97 +568,6 @@ public final class Modprobe {
                     default -> {
                     }
                 }
-            }
-        }
-
-        /** {@code system()}: the exit status of {@code /bin/sh -c cmd}, -1 when it cannot run. */
-        private int system(String cmd, String modname) {
-            io.out().flush();
-            io.err().flush();
-            ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd);
-            Map<String, String> childEnv = pb.environment();
-            childEnv.clear();
-            childEnv.putAll(env.variables());
-            if (modprobeOptions != null) {
-                childEnv.put("MODPROBE_OPTIONS", modprobeOptions);
-            }
-            childEnv.put("MODPROBE_MODULE", modname);
-            pb.directory(io.cwd().toFile());
-            pb.redirectInput(ProcessBuilder.Redirect.INHERIT);
-            Process p;
-            try {
-                p = pb.start();
-            } catch (IOException | RuntimeException ex) {
-                return -1;
-            }
-            Thread outCopy = copier(p.getInputStream(), io.out());
-            Thread errCopy = copier(p.getErrorStream(), io.err());
-            int status;
-            try {
-                status = p.waitFor();
-                outCopy.join();
-                errCopy.join();
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-                return -1;
-            }
-            return status & 0xff;
-        }
-
-        private static Thread copier(InputStream in, PrintWriter out) {
-            return Thread.ofVirtual().start(() -> {
-                try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-                    char[] buf = new char[4096];
-                    int n;
-                    while ((n = r.read(buf)) > 0) {
-                        out.write(buf, 0, n);
-                        out.flush();
-                    }
-                } catch (IOException ex) {
-                    // the command went away
-                }
-            });
-        }
-    }
-
-    /**
-     * kmod4j's addition for {@code -w} on a terminal: while a removal waits, a line on standard error shows the time
-     * waited, rewritten in place and erased when the wait ends, so nothing of it stays in the terminal or reaches a
-     * file or pipe (it is only drawn when standard error is a terminal, and not with {@code -s}). The library reports
-     * the wait about every 200 ms ({@link RemovalListener#waiting}).
-     */
-    static final class WaitLine {
-        private final boolean terminal;
-        private final PrintWriter err;
-        private final String prog;
-        private final long timeoutMs;
-        private boolean drawn;
-
-        WaitLine(boolean terminal, PrintWriter err, String prog, long timeoutMs) {
-            this.terminal = terminal;
-            this.err = err;
-            this.prog = prog;
-            this.timeoutMs = timeoutMs;
-        }
-
-        /** Draws the line for {@code waited}, or erases it when the wait has {@code ended}. */
-        void update(String module, Duration waited, boolean ended) {
-            if (!terminal) {
-                return;
-            }
-            synchronized (err) {
-                if (ended) {
-                    if (drawn) {
-                        err.print("\r\u001b[K");
-                    }
-                    drawn = false;
-                } else {
-                    err.print(String.format("\r%s: waiting for %s to be unused: %.1f s of %.1f s\u001b[K", prog,
-                            module, waited.toMillis() / 1000.0, Math.min(timeoutMs, 99_999_999_999L) / 1000.0));
-                    drawn = true;
-                }
-                err.flush();
             }
         }
     }

@@ -1,14 +1,11 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.libc.Getopt;
-import org.kmod4j.libc.Getopt.HasArg;
-import org.kmod4j.libc.Getopt.LongOption;
-import org.kmod4j.libc.Strerror;
-import org.kmod4j.kmod.Libkmod;
-import org.kmod4j.kmod.KmodLog;
-
 import java.util.List;
 import org.kmod4j.host.FixtureException;
+import org.kmod4j.kmod.KmodLog;
+import org.kmod4j.libc.Getopt.HasArg;
+import org.kmod4j.libc.Getopt.LongOption;
+import org.kmod4j.libc.Getopt;
 import org.kmod4j.modules.Kmod;
 import org.kmod4j.modules.Removal;
 import org.kmod4j.modules.RemovalListener;

@@ -1,9 +1,8 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.libc.Syslog;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import org.kmod4j.libc.Syslog;
 
 /**
  * What a tool run is connected to.

@@ -1,9 +1,8 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.libc.Syslog;
-import org.kmod4j.kmod.KmodLog;
-
 import java.io.PrintWriter;
+import org.kmod4j.kmod.KmodLog;
+import org.kmod4j.libc.Syslog;
 
 /**
  * kmod's {@code tools/log.c}: {@code PROG: LEVEL: message} on stderr, or {@code LEVEL: message} to syslog with

@@ -9,6 +9,6 @@
  */
 package org.kmod4j.tools;
 
-import org.kmod4j.kmod.Libkmod;
 import org.kmod4j.kmod.IndexFile;
+import org.kmod4j.kmod.Libkmod;
 import org.kmod4j.kmod.ModuleDirectory;

@@ -3,12 +3,12 @@ package org.kmod4j.libc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.PrintWriter;
-import org.kmod4j.libc.Getopt.HasArg;
-import org.kmod4j.libc.Getopt.LongOption;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.kmod4j.libc.Getopt.HasArg;
+import org.kmod4j.libc.Getopt.LongOption;
 
 class GetoptTest {
     private static final List<LongOption> LONG = List.of(

@@ -1,7 +1,5 @@
 package org.kmod4j.libc;
 
-import org.kmod4j.kmod.KmodLog;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kmod4j.kmod.KmodLog;
 
 class SyslogTest {
     @TempDir

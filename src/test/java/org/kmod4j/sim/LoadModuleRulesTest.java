@@ -3,11 +3,11 @@ package org.kmod4j.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kmod4j.sim.Kernels.inTasks;
 import static org.kmod4j.sim.Kernels.FAILINIT;
 import static org.kmod4j.sim.Kernels.SLOW;
 import static org.kmod4j.sim.Kernels.TARGET;
 import static org.kmod4j.sim.Kernels.USER_A;
+import static org.kmod4j.sim.Kernels.inTasks;
 import static org.kmod4j.sim.Kernels.load;
 
 import org.junit.jupiter.api.Test;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kmod4j.sim.Kernels.inTasks;
 import static org.kmod4j.sim.Kernels.DEVICE;
 import static org.kmod4j.sim.Kernels.SLOW;
 import static org.kmod4j.sim.Kernels.TARGET;
 import static org.kmod4j.sim.Kernels.USER_A;
 import static org.kmod4j.sim.Kernels.USER_B;
+import static org.kmod4j.sim.Kernels.inTasks;
 import static org.kmod4j.sim.Kernels.load;
 
 import java.util.List;

@@ -3,12 +3,12 @@ package org.kmod4j.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kmod4j.sim.Kernels.inTasks;
 import static org.kmod4j.sim.Kernels.NOEXIT;
 import static org.kmod4j.sim.Kernels.SLOW;
 import static org.kmod4j.sim.Kernels.TARGET;
 import static org.kmod4j.sim.Kernels.USER_A;
 import static org.kmod4j.sim.Kernels.USER_B;
+import static org.kmod4j.sim.Kernels.inTasks;
 import static org.kmod4j.sim.Kernels.load;
 
 import java.util.List;

@@ -1,8 +1,5 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.libc.Syslog;
-import org.kmod4j.kmod.IndexFile;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -34,6 +31,8 @@ import net.jqwik.api.lifecycle.AfterProperty;
 import net.jqwik.api.lifecycle.BeforeProperty;
 import net.jqwik.api.statistics.Statistics;
 import org.kmod4j.cli.Main;
+import org.kmod4j.kmod.IndexFile;
+import org.kmod4j.libc.Syslog;
 
 /**
  * Generated hostile input through the real entry points: index files (random bytes, cycles, shared nodes, wild

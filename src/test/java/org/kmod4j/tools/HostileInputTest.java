@@ -1,8 +1,5 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.libc.Fnmatch;
-import org.kmod4j.kmod.ModprobeConfig;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +16,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmod4j.cli.Main;
+import org.kmod4j.kmod.ModprobeConfig;
+import org.kmod4j.libc.Fnmatch;
 
 /**
  * Broken and hostile input through the tools' real entry point ({@link Main#run}): each test is named after the rule

@@ -1,13 +1,12 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.kmod.IndexFile;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.kmod4j.kmod.IndexFile;
 
 /**
  * Writes kmod's index format (libkmod-index.c) for tests, as depmod lays it out: a key set becomes a radix trie, each

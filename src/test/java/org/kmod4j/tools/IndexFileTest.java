@@ -1,9 +1,5 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.kmod.Libkmod;
-import org.kmod4j.kmod.IndexFile;
-import org.kmod4j.kmod.BuiltinIndex;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -20,6 +16,9 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kmod4j.kmod.BuiltinIndex;
+import org.kmod4j.kmod.IndexFile;
+import org.kmod4j.kmod.Libkmod;
 
 class IndexFileTest {
     @TempDir

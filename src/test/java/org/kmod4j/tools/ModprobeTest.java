@@ -192,7 +192,7 @@ class ModprobeTest {
     @Test
     void waitProgressIsDrawnOnATerminalOnlyAndErasedAtTheEnd() {
         StringWriter tty = new StringWriter();
-        Modprobe.WaitLine p = new Modprobe.WaitLine(true, new PrintWriter(tty), "modprobe", 5000);
+        WaitLine p = new WaitLine(true, new PrintWriter(tty), "modprobe", 5000);
         p.update("kmod4j_x", Duration.ofMillis(400), false);
         p.update("kmod4j_x", Duration.ofMillis(600), false);
         p.update("kmod4j_x", Duration.ofMillis(700), true);
@@ -200,7 +200,7 @@ class ModprobeTest {
                 + "\rmodprobe: waiting for kmod4j_x to be unused: 0.6 s of 5.0 s\u001b[K\r\u001b[K", tty.toString());
 
         StringWriter file = new StringWriter();
-        Modprobe.WaitLine q = new Modprobe.WaitLine(false, new PrintWriter(file), "modprobe", 5000);
+        WaitLine q = new WaitLine(false, new PrintWriter(file), "modprobe", 5000);
         q.update("kmod4j_x", Duration.ofMillis(400), false);
         q.update("kmod4j_x", Duration.ofMillis(400), true);
         assertEquals("", file.toString());

@@ -1,7 +1,5 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.libc.Syslog;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
@@ -14,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 import org.kmod4j.cli.Main;
 import org.kmod4j.host.HostKernel;
-import org.kmod4j.modules.Kmod;
 import org.kmod4j.host.RecordingDeleteModule;
+import org.kmod4j.libc.Syslog;
+import org.kmod4j.modules.Kmod;
 import org.opentest4j.TestAbortedException;
 
 /**

@@ -1,7 +1,5 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.kmod.ModuleDirectory;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.kmod4j.kmod.ModuleDirectory;
 
 /** The module directory a scenario implies (ModuleDirectory.simulated): depmod's order, and no limit from the stack. */
 class SimulatedModuleDirectoryTest {

@@ -1,7 +1,5 @@
 package org.kmod4j.tools;
 
-import org.kmod4j.libc.Getopt;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,8 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.kmod4j.cli.Main;
 import org.junit.jupiter.api.Test;
+import org.kmod4j.cli.Main;
+import org.kmod4j.libc.Getopt;
 
 /**
  * {@code rmmod --help} and {@code modprobe --help}: kmod 30's text byte for byte (saved from Debian 12's kmod in
