@@ -5,7 +5,7 @@ import java.util.Set;
 
 /**
  * Whether a module is built into the kernel, as libkmod decides it: membership in {@code modules.builtin.bin} of the
- * kernel's module directory (kmod.md §3.3; the text {@code modules.builtin} is only depmod's input and is never read).
+ * kernel's module directory (kmod 30 {@code kmod_module_get_initstate()}, docs/tools.md, "Sources"; the text {@code modules.builtin} is only depmod's input and is never read).
  */
 @FunctionalInterface
 public interface BuiltinIndex {

@@ -10,7 +10,7 @@ import org.kmod4j.modules.KmodException;
 import org.kmod4j.modules.Module;
 
 /**
- * {@code lsmod} as kmod 30 prints it ({@code tools/lsmod.c}; kmod.md §4): module names and order from
+ * {@code lsmod} as kmod 30 prints it ({@code tools/lsmod.c}; docs/tools.md, "lsmod"): module names and order from
  * {@code /proc/modules}, then for each one its size ({@code coresize}, else the {@code /proc/modules} column), its use
  * count ({@code /sys/module/NAME/refcnt}) and its holders ({@code /sys/module/NAME/holders/} in directory order).
  *

@@ -22,7 +22,7 @@ import org.kmod4j.modules.Severity;
 import org.kmod4j.modules.Step;
 
 /**
- * {@code modprobe -r} as kmod 30 behaves ({@code tools/modprobe.c}, kmod.md §5), messages in kmod's non-debug form,
+ * {@code modprobe -r} as kmod 30 behaves ({@code tools/modprobe.c}, docs/tools.md, "modprobe -r"), messages in kmod's non-debug form,
  * with the project's chosen fixes (docs/tools.md): the cleanup of dependencies that became unused is recursive, a
  * {@code -w} timeout is an error, a module removed earlier in the run is not removed again, {@code --remove-holders}
  * implies {@code -r}, and a softdep cycle is not followed around. Only removal: modprobe without {@code -r} (loading)

@@ -14,7 +14,7 @@ import org.kmod4j.modules.Severity;
 import org.kmod4j.modules.Step;
 
 /**
- * {@code rmmod} as kmod 30 behaves ({@code tools/rmmod.c}; kmod.md §2), messages in kmod's non-debug form, with the
+ * {@code rmmod} as kmod 30 behaves ({@code tools/rmmod.c}; docs/tools.md, "rmmod"), messages in kmod's non-debug form, with the
  * project's chosen fixes (docs/tools.md): {@code -w} is an unknown option, a module that cannot be created ends the run
  * with status 1, {@code -s} logs the "in use by" line as one message, and a module being unloaded gets
  * {@code Module X is being unloaded} instead of a silent failure.

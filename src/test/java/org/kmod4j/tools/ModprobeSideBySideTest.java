@@ -79,7 +79,7 @@ class ModprobeSideBySideTest {
         fx.file("etc/modprobe.d/kmod4j.conf", text);
     }
 
-    // ---- the messages of kmod.md's cheat sheet ----------------------------------------------------------------
+    // ---- kmod 30's messages (docs/tools.md, "Messages (kmod 30's, non-debug form)") ---------------------------
 
     @Test
     void unusedModuleIsRemovedSilently() throws IOException {
@@ -108,7 +108,8 @@ class ModprobeSideBySideTest {
         load("kmod4j_snd", "kmod4j_snd_timer", "kmod4j_snd_pcm");
         load("kmod4j_soundcore", "kmod4j_snd");
         SideBySide.ModprobePair p = SideBySide.modprobe(fx, "-r", "-v", "kmod4j_snd_pcm");
-        // kmod 30 (kmod.md §5.3): snd (held by snd_timer when checked) and soundcore stay loaded.
+        // kmod 30 (tools/modprobe.c rmmod_do_module(): a one-level dependency cleanup; docs/tools.md, "Sources"):
+        // snd (held by snd_timer when checked) and soundcore stay loaded.
         assertEquals("rmmod kmod4j_snd_pcm\nrmmod kmod4j_snd_timer\n", p.kmod().out());
         assertEquals(removed("kmod4j_snd_pcm", "kmod4j_snd_timer"), p.kmod().calls());
         assertTrue(p.kmodState().procModules().contains("kmod4j_snd "), p.kmodState().procModules());
@@ -299,7 +300,8 @@ class ModprobeSideBySideTest {
         load("kmod4j_snd", "kmod4j_snd_timer", "kmod4j_snd_pcm");
         load("kmod4j_soundcore", "kmod4j_snd");
         SideBySide.ModprobePair p = SideBySide.modprobe(fx, "-r", "-v", "--remove-holders", "kmod4j_snd_timer");
-        // kmod 30 (kmod.md §5.3): snd_timer goes as an unused dependency of snd_pcm, then is removed again.
+        // kmod 30 (the double removal, fixed in kmod master 327c587; docs/tools.md, "Sources"):
+        // snd_timer goes as an unused dependency of snd_pcm, then is removed again.
         assertEquals("rmmod kmod4j_snd_pcm\nrmmod kmod4j_snd_timer\nrmmod kmod4j_snd_timer\n", p.kmod().out());
         assertEquals("modprobe: ERROR: could not remove 'kmod4j_snd_timer': No such file or directory\n",
                 p.kmod().err());
@@ -361,7 +363,8 @@ class ModprobeSideBySideTest {
         fx.loaded("kmod4j_dummy", 16384, 1);
         load("kmod4j_other");
         SideBySide.ModprobePair p = SideBySide.modprobe(fx, "-r", "-v", "-w", "300", "kmod4j_dummy");
-        // kmod 30 (kmod.md §5.4): retried until the deadline, then success, module still loaded.
+        // kmod 30 (success on timeout, fixed in kmod master 2537c17; docs/tools.md, "Sources"):
+        // retried until the deadline, then success, module still loaded.
         assertEquals("rmmod kmod4j_dummy\n", p.kmod().out());
         assertEquals("", p.kmod().err());
         assertEquals(0, p.kmod().status());
@@ -459,7 +462,8 @@ class ModprobeSideBySideTest {
         load("kmod4j_post");
         config("softdep kmod4j_pre post: kmod4j_post\nsoftdep kmod4j_post post: kmod4j_pre\n");
         SideBySide.ModprobePair p = SideBySide.modprobe(fx, "-r", "-v", "kmod4j_pre");
-        // kmod 30 recurses until the stack runs out (kmod.md §5.3): killed by SIGSEGV, nothing removed.
+        // kmod 30 recurses until the stack runs out (no cycle guard in tools/modprobe.c rmmod_do_module(); docs/tools.md, "Sources"):
+        // killed by SIGSEGV, nothing removed.
         assertTrue(p.kmod().status() > 128, "kmod status " + p.kmod().status());
         assertEquals(List.of(), p.kmod().calls());
         // kmod4j: a module being processed is not entered again.
