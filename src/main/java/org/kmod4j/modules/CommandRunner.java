@@ -25,6 +25,8 @@ public interface CommandRunner {
      * Runs {@code command} for {@code module}.
      *
      * @return the exit status, 0 for success; -1 when the command could not be started
+     * @param command the command, {@code $CMDLINE_OPTS} already removed
+     * @param module  the module it stands for (MODPROBE_MODULE)
      */
     int run(String command, String module);
 }

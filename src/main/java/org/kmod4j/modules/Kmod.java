@@ -83,7 +83,7 @@ public final class Kmod {
 
     // ---- opening ------------------------------------------------------------------------------------------------
 
-    /** The running machine: {@code /proc/modules}, {@code /sys/module}, the real {@code delete_module}. */
+    /** {@return the running machine: {@code /proc/modules}, {@code /sys/module}, the real {@code delete_module}} */
     public static Kmod host() {
         return of(new HostKernel());
     }
@@ -94,6 +94,8 @@ public final class Kmod {
      * {@code root} is read or changed.
      *
      * @throws KmodException when {@code root} is not a directory or its module directory is corrupt
+     * @param root the fixture's root directory
+     * @return a context on the fixture
      */
     public static Kmod fixture(Path root) {
         if (!Files.isDirectory(root)) {
@@ -105,7 +107,12 @@ public final class Kmod {
         return of(new HostKernel(root, new FixtureDeleteModule(root)));
     }
 
-    /** A simulated kernel; its declared module images and builtins make up its module directory. */
+    /**
+     * A simulated kernel; its declared module images and builtins make up its module directory.
+     *
+     * @param kernel the simulated kernel
+     * @return a context on it
+     */
     public static Kmod simulator(SimulatedKernel kernel) {
         Map<String, List<String>> uses = new TreeMap<>();
         Map<String, List<String>> exports = new TreeMap<>();
@@ -125,6 +132,8 @@ public final class Kmod {
      * {@code builtin} declarations, as depmod would have indexed them.
      *
      * @throws KmodException when the file cannot be read or parsed, or its commands never finish
+     * @param file the scenario file (docs/scenario-format.md)
+     * @return a context on the simulated kernel the scenario leaves
      */
     public static Kmod scenario(Path file) {
         String shown = BadInputException.printable(file.toString());
@@ -191,6 +200,8 @@ public final class Kmod {
      * its declared modules; any other {@link ModuleSubsystem} has no module directory and no builtin modules.
      *
      * @throws KmodException when a host's {@code modules.builtin.bin} is corrupt
+     * @param kernel the backend
+     * @return a context on it
      */
     public static Kmod of(ModuleSubsystem kernel) {
         Objects.requireNonNull(kernel);
@@ -236,7 +247,12 @@ public final class Kmod {
 
     // ---- variations -----------------------------------------------------------------------------------------
 
-    /** The same kernel with another release naming the module directory ({@code modprobe -S VERSION}). */
+    /**
+     * The same kernel with another release naming the module directory ({@code modprobe -S VERSION}).
+     *
+     * @param kernelRelease the release, as {@code uname -r} prints it
+     * @return the changed copy
+     */
     public Kmod withRelease(String kernelRelease) {
         return new Kmod(kernel, builtins, files, description, Objects.requireNonNull(kernelRelease), null, configFiles,
                 diagnostics);
@@ -245,6 +261,9 @@ public final class Kmod {
     /**
      * The same kernel with another module directory of this machine's file system, named as libkmod names it in
      * messages ({@code modprobe -d DIR} reads {@code DIR/lib/modules/RELEASE}).
+     *
+     * @param dirname the directory, such as {@code /mnt/lib/modules/6.1.0-57-amd64}
+     * @return the changed copy
      */
     public Kmod withModuleDirectory(String dirname) {
         return new Kmod(kernel, builtins, files, description, release, dirname, configFiles, diagnostics);
@@ -253,6 +272,10 @@ public final class Kmod {
     /**
      * The same kernel reading these modprobe.d files or directories instead of the default ones ({@code -C}), named
      * in messages as given and read relative to {@code workingDirectory}.
+     *
+     * @param paths            files or directories, as the user gave them
+     * @param workingDirectory where relative paths are read from
+     * @return the changed copy
      */
     public Kmod withConfiguration(List<String> paths, Path workingDirectory) {
         List<ModprobeConfig.Source> sources = new ArrayList<>();
@@ -272,6 +295,9 @@ public final class Kmod {
     /**
      * The same kernel, with the messages of loading the module directory and configuration (a malformed modprobe.d
      * line, say) going to {@code sink}.
+     *
+     * @param sink where the messages go
+     * @return the changed copy
      */
     public Kmod withDiagnostics(Diagnostics sink) {
         return new Kmod(kernel, builtins, files, description, release, moduleDirectoryName, configFiles,
@@ -280,22 +306,22 @@ public final class Kmod {
 
     // ---- reading ----------------------------------------------------------------------------------------------
 
-    /** The kernel this context works on. */
+    /** {@return the kernel this context works on} */
     public ModuleSubsystem kernel() {
         return kernel;
     }
 
-    /** Whether this is the running machine itself (not a fixture or a simulator). */
+    /** {@return whether this is the running machine itself (not a fixture or a simulator)} */
     public boolean isRealHost() {
         return kernel instanceof HostKernel hk && hk.isRealRoot();
     }
 
-    /** The kernel release naming the module directory. */
+    /** {@return the kernel release naming the module directory} */
     public String release() {
         return release != null ? release : files.release();
     }
 
-    /** A short description of the backend, for messages. */
+    /** {@return A short description of the backend, for messages} */
     public String description() {
         return description;
     }
@@ -310,6 +336,7 @@ public final class Kmod {
      * (libkmod's messages about unreadable files go to {@link #withDiagnostics}), then its state.
      *
      * @throws KmodException when {@code /proc/modules} cannot be read (a kernel without module support)
+     * @return the loaded modules, newest first
      */
     public List<Module> loaded() {
         Libkmod lib = libkmod(diagnostics);
@@ -333,6 +360,9 @@ public final class Kmod {
     /**
      * One module by name ({@code -} and {@code _} alike, as libkmod normalizes): its state (possibly
      * {@link Module.State#NOT_LOADED} or {@link Module.State#BUILTIN}), counts, holders and dependencies.
+     *
+     * @param name the module's name
+     * @return what was read of it
      */
     public Module module(String name) {
         return module(libkmod(diagnostics), Libkmod.normalize(name), procModules());
@@ -343,6 +373,8 @@ public final class Kmod {
      * looked up as {@code modprobe} does; empty when none.
      *
      * @throws IllegalArgumentException for an invalid alias (an unbalanced bracket)
+     * @param nameOrAlias a module name or an alias
+     * @return the modules it stands for, possibly none
      */
     public List<Module> lookup(String nameOrAlias) {
         ModprobeRemover lookup = new ModprobeRemover(this, RemoveOptions.modprobe().build(), resources());
@@ -407,7 +439,7 @@ public final class Kmod {
                 line == null ? null : line.permanent(), path);
     }
 
-    /** The parsed {@code /proc/modules} lines by name; empty when it does not parse. */
+    /** {@return the parsed {@code /proc/modules} lines by name; empty when it does not parse} */
     Map<String, LoadedModule> procModules() {
         Map<String, LoadedModule> byName = new HashMap<>();
         try {
@@ -426,6 +458,10 @@ public final class Kmod {
      * Removes modules, in the order given, as {@code options} say ({@link RemoveOptions#rmmod()} or
      * {@link RemoveOptions#modprobe()}), and returns what happened. Never throws for what the kernel or the files
      * answer: every failure is a {@link Step} with its {@link Reason}.
+     *
+     * @param modules the modules, in the order to remove them
+     * @param options how
+     * @return what happened, step by step
      */
     public Removal remove(List<String> modules, RemoveOptions options) {
         Objects.requireNonNull(options);
@@ -444,7 +480,13 @@ public final class Kmod {
         return new ModprobeRemover(this, options, res).remove(names);
     }
 
-    /** {@link #remove(List, RemoveOptions)} of one module. */
+    /**
+     * {@link #remove(List, RemoveOptions)} of one module.
+     *
+     * @param module  the module
+     * @param options how
+     * @return what happened, step by step
+     */
     public Removal remove(String module, RemoveOptions options) {
         return remove(List.of(module), options);
     }
@@ -471,7 +513,7 @@ public final class Kmod {
         }
     }
 
-    /** Loads the module directory and the configuration once: both are checked whole before anything is removed. */
+    /** {@return loads the module directory and the configuration once: both are checked whole before anything is removed} */
     Resources resources() {
         Resources r = resources;
         if (r == null) {

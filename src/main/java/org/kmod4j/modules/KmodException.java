@@ -7,7 +7,11 @@ package org.kmod4j.modules;
 public final class KmodException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** A failure described by {@code message}. */
+    /**
+     * A failure described by {@code message}.
+     *
+     * @param message what failed, starting with the file it is about
+     */
     public KmodException(String message) {
         super(message);
     }

@@ -616,7 +616,7 @@ final class ModprobeRemover {
         return freed;
     }
 
-    /** Each loaded module's dependencies that it uses (the users column of /proc/modules, inverted), or null. */
+    /** {@return each loaded module's dependencies that it uses (the users column of /proc/modules, inverted), or null} */
     private Map<String, Set<String>> usesOfLoadedModules() {
         List<LoadedModule> loaded;
         try {

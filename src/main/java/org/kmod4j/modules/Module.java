@@ -43,6 +43,7 @@ public record Module(String name, State state, Integer refcount, List<String> ho
         NOT_LOADED
     }
 
+    /** Checks the components and copies the lists. */
     public Module {
         Objects.requireNonNull(name);
         Objects.requireNonNull(state);
@@ -52,22 +53,22 @@ public record Module(String name, State state, Integer refcount, List<String> ho
         softdepsPost = List.copyOf(softdepsPost);
     }
 
-    /** Whether it is in the kernel as a loadable module (LIVE, COMING or GOING). */
+    /** {@return whether it is in the kernel as a loadable module (LIVE, COMING or GOING)} */
     public boolean loaded() {
         return state == State.LIVE || state == State.COMING || state == State.GOING;
     }
 
-    /** Whether it is built into the kernel. */
+    /** {@return whether it is built into the kernel} */
     public boolean builtin() {
         return state == State.BUILTIN;
     }
 
-    /** The reference count, when one was read. */
+    /** {@return the reference count, when one was read} */
     public OptionalInt refcountValue() {
         return refcount == null || refcount < -1 ? OptionalInt.empty() : OptionalInt.of(refcount);
     }
 
-    /** The size, when one was read. */
+    /** {@return the size, when one was read} */
     public OptionalLong sizeValue() {
         return size == null || size < 0 ? OptionalLong.empty() : OptionalLong.of(size);
     }

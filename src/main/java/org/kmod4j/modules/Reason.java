@@ -78,7 +78,7 @@ public enum Reason {
         this.id = id;
     }
 
-    /** A stable lower-case name for machine-readable output ({@code "in-use-by"}, {@code "not-loaded"}, ...). */
+    /** {@return A stable lower-case name for machine-readable output ({@code "in-use-by"}, {@code "not-loaded"}, ...)} */
     public String id() {
         return id;
     }

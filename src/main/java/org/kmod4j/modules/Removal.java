@@ -38,11 +38,13 @@ public record Removal(List<Argument> arguments, List<Step> steps, boolean dryRun
      * @param status   how it ended
      */
     public record Argument(String argument, List<String> modules, Status status) {
+        /** Copies the list. */
         public Argument {
             modules = List.copyOf(modules);
         }
     }
 
+    /** Copies the lists. */
     public Removal {
         arguments = List.copyOf(arguments);
         steps = List.copyOf(steps);
@@ -53,6 +55,8 @@ public record Removal(List<Argument> arguments, List<Step> steps, boolean dryRun
      * Whether every argument is {@link Status#DONE} and nothing stopped the call before its arguments. As in kmod, an
      * argument is done when its own modules are gone: a soft dependency or an unused dependency that could not be
      * removed is a failed step, but does not fail the argument.
+     *
+     * @return true when the call did what was asked
      */
     public boolean succeeded() {
         return arguments.stream().allMatch(a -> a.status() == Status.DONE)
@@ -63,6 +67,8 @@ public record Removal(List<Argument> arguments, List<Step> steps, boolean dryRun
      * Whether every argument's modules are now absent from the kernel: removed, already not loaded, or removed
      * earlier in the call. Idempotent: a second call on the same kernel is absent too, through
      * {@link Reason#NOT_LOADED}. False for a dry run, which removes nothing, and for builtin modules.
+     *
+     * @return true when every argument's modules are out of the kernel
      */
     public boolean absent() {
         if (dryRun || arguments.isEmpty()) {
@@ -84,12 +90,17 @@ public record Removal(List<Argument> arguments, List<Step> steps, boolean dryRun
         return true;
     }
 
-    /** The first failed step, if any. */
+    /** {@return the first failed step, if any} */
     public Optional<Step> failure() {
         return steps.stream().filter(Step::failed).findFirst();
     }
 
-    /** The steps of one argument, in order. */
+    /**
+     * The steps of one argument, in order.
+     *
+     * @param argument an argument of the call
+     * @return its steps
+     */
     public List<Step> stepsOf(String argument) {
         return steps.stream().filter(s -> argument.equals(s.argument())).toList();
     }

@@ -24,13 +24,22 @@ public interface RemovalListener extends Diagnostics {
     default void starting(String argument, String module, String command) {
     }
 
-    /** A step has ended; the same step is in {@link Removal#steps()}. */
+    /**
+     * A step has ended; the same step is in {@link Removal#steps()}.
+     *
+     * @param step the step
+     */
     default void finished(Step step) {
     }
 
     /**
      * While a removal waits for the module's last reference to go ({@link RemoveOptions.Builder#waitUpTo}): called
      * about every 200 ms with the time waited so far; {@code ended} is true once, when the wait is over.
+     *
+     * @param module  the module being waited for
+     * @param waited  the time waited so far
+     * @param timeout the longest wait
+     * @param ended   true for the last call, when the wait is over
      */
     default void waiting(String module, Duration waited, Duration timeout, boolean ended) {
     }

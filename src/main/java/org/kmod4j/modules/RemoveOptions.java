@@ -74,17 +74,17 @@ public final class RemoveOptions {
         this.workingDirectory = b.workingDirectory;
     }
 
-    /** A builder of rmmod's semantics: exactly the named modules. */
+    /** {@return A builder of rmmod's semantics: exactly the named modules} */
     public static Builder rmmod() {
         return new Builder(Semantics.RMMOD);
     }
 
-    /** A builder of modprobe -r's semantics: lookup, soft dependencies, commands, unused dependencies. */
+    /** {@return A builder of modprobe -r's semantics: lookup, soft dependencies, commands, unused dependencies} */
     public static Builder modprobe() {
         return new Builder(Semantics.MODPROBE);
     }
 
-    /** A builder holding these options, to change some of them. */
+    /** {@return A builder holding these options, to change some of them} */
     public Builder toBuilder() {
         Builder b = new Builder(semantics);
         b.force = force;
@@ -101,62 +101,62 @@ public final class RemoveOptions {
         return b;
     }
 
-    /** rmmod's or modprobe's semantics. */
+    /** {@return rmmod's or modprobe's semantics} */
     public Semantics semantics() {
         return semantics;
     }
 
-    /** Whether {@code delete_module} gets {@code O_TRUNC} ({@code RemoveFlag.FORCE}). */
+    /** {@return whether {@code delete_module} gets {@code O_TRUNC} ({@code RemoveFlag.FORCE})} */
     public boolean force() {
         return force;
     }
 
-    /** Whether nothing is removed or run, only checked and reported. */
+    /** {@return whether nothing is removed or run, only checked and reported} */
     public boolean dryRun() {
         return dryRun;
     }
 
-    /** How long a removal waits for the module's last reference; {@link Duration#ZERO} for no wait. */
+    /** {@return how long a removal waits for the module's last reference; {@link Duration#ZERO} for no wait} */
     public Duration waitTimeout() {
         return wait == null ? Duration.ZERO : wait;
     }
 
-    /** Whether the modules holding an argument are removed first. */
+    /** {@return whether the modules holding an argument are removed first} */
     public boolean withHolders() {
         return withHolders;
     }
 
-    /** What happens to modprobe.d remove commands. */
+    /** {@return what happens to modprobe.d remove commands} */
     public Commands commands() {
         return commands;
     }
 
-    /** Whether a module that is not loaded is a failure even with modprobe semantics. */
+    /** {@return whether a module that is not loaded is a failure even with modprobe semantics} */
     public boolean requireLoaded() {
         return requireLoaded;
     }
 
-    /** Whether the checks that a module is loaded and unused are skipped (modprobe {@code -D}). */
+    /** {@return whether the checks that a module is loaded and unused are skipped (modprobe {@code -D})} */
     public boolean assumeLoaded() {
         return assumeLoaded;
     }
 
-    /** Whether the call stops at the first failure modprobe reports as FATAL. */
+    /** {@return whether the call stops at the first failure modprobe reports as FATAL} */
     public boolean stopAtFatal() {
         return stopAtFatal;
     }
 
-    /** Who follows the removal. */
+    /** {@return who follows the removal} */
     public RemovalListener listener() {
         return listener;
     }
 
-    /** Who runs remove commands. */
+    /** {@return who runs remove commands} */
     public CommandRunner commandRunner() {
         return runner;
     }
 
-    /** The directory relative module paths (rmmod semantics) are looked up from. */
+    /** {@return the directory relative module paths (rmmod semantics) are looked up from} */
     public Path workingDirectory() {
         return workingDirectory;
     }
@@ -183,13 +183,15 @@ public final class RemoveOptions {
         /**
          * Passes {@code O_TRUNC} to {@code delete_module}, and (rmmod semantics) skips the in-use checks before it. The
          * kernel then removes a module whose count is not zero, taints itself and may crash later: dangerous.
+         *
+         * @return this builder
          */
         public Builder force() {
             this.force = true;
             return this;
         }
 
-        /** Only checks and reports: no {@code delete_module}, no command. */
+        /** {@return only checks and reports: no {@code delete_module}, no command} */
         public Builder dryRun() {
             this.dryRun = true;
             return this;
@@ -201,6 +203,8 @@ public final class RemoveOptions {
          * {@link Duration#ZERO} waits not at all.
          *
          * @throws IllegalArgumentException for a negative timeout
+         * @param timeout the longest wait
+         * @return this builder
          */
         public Builder waitUpTo(Duration timeout) {
             if (timeout.isNegative()) {
@@ -210,28 +214,33 @@ public final class RemoveOptions {
             return this;
         }
 
-        /** Removes the modules that hold each argument first ({@code modprobe --remove-holders}); modprobe only. */
+        /** {@return removes the modules that hold each argument first ({@code modprobe --remove-holders}); modprobe only} */
         public Builder withHolders() {
             requireModprobe("withHolders");
             this.withHolders = true;
             return this;
         }
 
-        /** What to do with modprobe.d remove commands; modprobe only. The default is {@link Commands#REPORT}. */
+        /**
+         * What to do with modprobe.d remove commands; modprobe only. The default is {@link Commands#REPORT}.
+         *
+         * @param what run, report or ignore
+         * @return this builder
+         */
         public Builder commands(Commands what) {
             requireModprobe("commands");
             this.commands = Objects.requireNonNull(what);
             return this;
         }
 
-        /** A module that is not loaded is a failure ({@code modprobe --first-time}); modprobe only. */
+        /** {@return A module that is not loaded is a failure ({@code modprobe --first-time}); modprobe only} */
         public Builder requireLoaded() {
             requireModprobe("requireLoaded");
             this.requireLoaded = true;
             return this;
         }
 
-        /** Skips the loaded and in-use checks, as {@code modprobe -D} does; modprobe only. */
+        /** {@return skips the loaded and in-use checks, as {@code modprobe -D} does; modprobe only} */
         public Builder assumeLoaded() {
             requireModprobe("assumeLoaded");
             this.assumeLoaded = true;
@@ -242,6 +251,9 @@ public final class RemoveOptions {
          * Stops the whole call at the first failure modprobe reports as FATAL (not found, builtin, in use, a failed
          * command), where kmod's modprobe exits; later arguments are {@link Removal.Status#NOT_PROCESSED}. Without
          * it, the call goes on with the next argument. modprobe only.
+         *
+         * @param stop whether to stop
+         * @return this builder
          */
         public Builder stopAtFatal(boolean stop) {
             requireModprobe("stopAtFatal");
@@ -249,25 +261,40 @@ public final class RemoveOptions {
             return this;
         }
 
-        /** Who follows the removal (none by default). */
+        /**
+         * Who follows the removal (none by default).
+         *
+         * @param l the listener
+         * @return this builder
+         */
         public Builder listener(RemovalListener l) {
             this.listener = Objects.requireNonNull(l);
             return this;
         }
 
-        /** Who runs remove commands with {@link Commands#RUN} ({@link CommandRunner#SHELL} by default). */
+        /**
+         * Who runs remove commands with {@link Commands#RUN} ({@link CommandRunner#SHELL} by default).
+         *
+         * @param r the runner
+         * @return this builder
+         */
         public Builder commandRunner(CommandRunner r) {
             this.runner = Objects.requireNonNull(r);
             return this;
         }
 
-        /** The directory relative module paths are looked up from (the process's by default). */
+        /**
+         * The directory relative module paths are looked up from (the process's by default).
+         *
+         * @param dir the directory
+         * @return this builder
+         */
         public Builder workingDirectory(Path dir) {
             this.workingDirectory = dir.toAbsolutePath();
             return this;
         }
 
-        /** The options. */
+        /** {@return the options} */
         public RemoveOptions build() {
             return new RemoveOptions(this);
         }

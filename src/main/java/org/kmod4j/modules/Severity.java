@@ -17,12 +17,17 @@ public enum Severity {
         this.priority = priority;
     }
 
-    /** The syslog priority: 3 for ERROR to 7 for DEBUG. */
+    /** {@return the syslog priority: 3 for ERROR to 7 for DEBUG} */
     public int syslogPriority() {
         return priority;
     }
 
-    /** The severity of a syslog priority (0 to 3 are ERROR, above 7 DEBUG). */
+    /**
+     * The severity of a syslog priority (0 to 3 are ERROR, above 7 DEBUG).
+     *
+     * @param priority a syslog priority
+     * @return its severity
+     */
     public static Severity ofSyslogPriority(int priority) {
         if (priority <= 3) {
             return ERROR;

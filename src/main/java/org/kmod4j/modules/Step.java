@@ -48,7 +48,7 @@ public record Step(String argument, String module, Role role, Reason reason, boo
             this.id = id;
         }
 
-        /** A stable lower-case name for machine-readable output. */
+        /** {@return A stable lower-case name for machine-readable output} */
         public String id() {
             return id;
         }
@@ -64,12 +64,12 @@ public record Step(String argument, String module, Role role, Reason reason, boo
      * @param text   glibc's {@code strerror} text of the errno, null for success
      */
     public record Syscall(String name, int flags, int errno, Errno error, String text) {
-        /** Whether the call returned 0. */
+        /** {@return whether the call returned 0} */
         public boolean ok() {
             return errno == 0;
         }
 
-        /** The errno's C name ({@code "EBUSY"}), its number when it has none, or {@code "OK"}. */
+        /** {@return the errno's C name ({@code "EBUSY"}), its number when it has none, or {@code "OK"}} */
         public String result() {
             if (errno == 0) {
                 return "OK";
@@ -78,18 +78,19 @@ public record Step(String argument, String module, Role role, Reason reason, boo
         }
     }
 
+    /** Checks the components and copies the list. */
     public Step {
         Objects.requireNonNull(role);
         Objects.requireNonNull(reason);
         holders = holders == null ? List.of() : List.copyOf(holders);
     }
 
-    /** The {@code delete_module} call, when one was made. */
+    /** {@return the {@code delete_module} call, when one was made} */
     public Optional<Syscall> call() {
         return Optional.ofNullable(syscall);
     }
 
-    /** The reference count read, when the step read one. */
+    /** {@return the reference count read, when the step read one} */
     public OptionalInt refcountRead() {
         return refcount == null ? OptionalInt.empty() : OptionalInt.of(refcount);
     }
