@@ -12,9 +12,9 @@ import java.util.stream.Stream;
 
 /**
  * The training runs for JDK 25's ahead-of-time cache (JEP 514, JEP 515), one cache per command: the launcher runs
- * {@code AotTraining COMMAND} once to build {@code target/aot/COMMAND.aot} and starts that command with it. JDK 25
- * loads and links every class of a cache at start-up, so a cache holds what its own command loads and nothing more:
- * a single cache for everything made {@code lsmod} slower than no cache at all (scripts/bench.sh measures it).
+ * {@code AotTraining COMMAND} once to build {@code tools/target/aot/COMMAND.aot} and starts that command with it.
+ * JDK 25 loads and links every class of a cache at start-up, so a cache holds what its own command loads and nothing
+ * more: a single cache for everything made {@code lsmod} slower than no cache at all (scripts/bench.sh measures it).
  *
  * <p>Each command runs the way it is used: on the real host, on a small fixture tree ({@code --root}) and on a
  * simulated kernel ({@code --sim}); {@code sim} runs a scenario. Safe on any machine: the fixture lives in a

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestFactory;
  * from the kernel sources cited in docs/kernel-generations.md: no real 2.4, 2.6 or 3.13 kernel can be booted here.
  */
 class GenerationScenariosTest {
-    private static final Path DIR = Path.of("examples/generations");
+    private static final Path DIR = GoldenScenarioReplayTest.REPOSITORY.resolve("examples/generations");
 
     @TestFactory
     Stream<DynamicTest> everyGenerationScenarioPrintsItsSourceDerivedExpectedOutput() throws IOException {

@@ -20,8 +20,10 @@ import org.kmod4j.sim.KernelProfile;
  * the same, after the format spec's normalisation, with the profile and module sizes of that kernel.
  */
 class GoldenScenarioReplayTest {
-    static final Path SCENARIOS = Path.of("conformance/scenarios");
-    static final Path GOLDEN = Path.of("conformance/golden");
+    /** The repository's top: surefire sets kmod4j.repository (the tests run in library/); else the working directory. */
+    static final Path REPOSITORY = Path.of(System.getProperty("kmod4j.repository", ".")).normalize();
+    static final Path SCENARIOS = REPOSITORY.resolve("conformance/scenarios");
+    static final Path GOLDEN = REPOSITORY.resolve("conformance/golden");
 
     /** The golden sets: every directory of conformance/golden that holds a KERNEL_VERSION file. */
     static List<Path> goldenSets() throws IOException {
