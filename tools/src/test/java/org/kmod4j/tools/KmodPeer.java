@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  * {@code lib/modprobe.d}) over the real ones, or empty ones where the fixture has none. {@code delete_module()} is
  * replaced through LD_PRELOAD by a fake (compiled with gcc on first use) that logs {@code NAME 0xFLAGS} and either
  * fails with ENOSYS or, in emulate mode, applies the kernel's rules to the fixture and removes the module from it as
- * the kernel would (src/test/resources/org/kmod4j/tools/fake_delete_module.c); without gcc, the real syscall is used,
- * which this is only allowed to do on a kernel without module support (ENOSYS for every name).
+ * the kernel would (tools/src/test/resources/org/kmod4j/tools/fake_delete_module.c); without gcc, the real syscall is
+ * used, which this is only allowed to do on a kernel without module support (ENOSYS for every name).
  */
 final class KmodPeer {
     /** One run: standard output, standard error (debug source locations removed), exit status, syscall log. */
