@@ -33,7 +33,11 @@ move() {
         return 0
     fi
     if [ -e "$dest" ] || [ -L "$dest" ]; then
-        echo "split-modules: $src and $dest both exist: merge them by hand, then run this again" >&2
+        if cmp -s -- "$src" "$dest"; then   # the same file on both sides of a merge: keep the moved one
+            git rm -q -- "$src" 2>/dev/null || rm -f -- "$src"
+            return 0
+        fi
+        echo "split-modules: $src and $dest both exist and differ: merge them by hand, then run this again" >&2
         exit 1
     fi
     mkdir -p "$(dirname "$dest")"
@@ -66,6 +70,13 @@ move src/main/resources/META-INF/native-image/org.kmod4j/kmod4j \
 if [ -e src/test/resources/junit-platform.properties ]; then
     git rm -q -- src/test/resources/junit-platform.properties
     moved=$((moved + 1))
+fi
+
+# The placeholder that lets module-info export org.kmod4j.modules goes once the package has a class of its own.
+placeholder=library/src/main/java/org/kmod4j/modules/SplitPlaceholder.java
+if [ -e "$placeholder" ] && ls "${placeholder%/*}"/*.java | grep -qv '/\(package-info\|SplitPlaceholder\)\.java$'; then
+    git rm -qf -- "$placeholder"
+    echo "split-modules: org.kmod4j.modules has classes now: $placeholder removed"
 fi
 
 [ -d src ] && find src -depth -type d -empty -delete
