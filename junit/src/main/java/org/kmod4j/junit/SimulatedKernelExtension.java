@@ -37,9 +37,10 @@ import org.kmod4j.sim.time.SimulationDeadlockException;
  *     }
  *
  *     @Test
- *     void refusesWithoutPrivilege(SimulatedKernel kernel) {   // an empty kernel
+ *     void loadsWhatItIsGiven(SimulatedKernel kernel) {       // an empty kernel
  *         kernel.declare(ModuleImage.builder("foo").build());
- *         ...
+ *         new DriverManager(kernel).load("foo");
+ *         assertEquals(1, kernel.loadedModules().size());
  *     }
  * }
  * }</pre>
