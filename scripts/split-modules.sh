@@ -38,6 +38,7 @@ move() {
             return 0
         fi
         echo "split-modules: $src and $dest both exist and differ: merge them by hand, then run this again" >&2
+        echo "split-modules: (to keep $src as it is: git rm -qf $dest && $0)" >&2
         exit 1
     fi
     mkdir -p "$(dirname "$dest")"
