@@ -7,7 +7,7 @@
 #   JCSTRESS_OPTS="-m default" jcstress/run.sh    other run settings (replaces the defaults below)
 #
 # Needs JDK 25 (found like ./kmod4j does: JAVA_HOME, else /usr/lib/jvm) and Maven; Maven Central for the first build.
-# The simulator under test is ../src/main/java as it is in the working tree, compiled into target/jcstress.jar.
+# The simulator under test is ../library/src/main/java as it is in the working tree, compiled into target/jcstress.jar.
 # The full jcstress log, the HTML report and the binary results go to target/jcstress-run/.
 set -euo pipefail
 
@@ -24,10 +24,10 @@ opts=(${JCSTRESS_OPTS:--m quick -sc false -iters 1 -time 200})
 
 start=$(date +%s)
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git -C "$root" status --porcelain -- src/main 2>/dev/null)" ]; then
-    commit="$commit + uncommitted changes in src/main"
+if [ -n "$(git -C "$root" status --porcelain -- library/src/main 2>/dev/null)" ]; then
+    commit="$commit + uncommitted changes in library/src/main"
 fi
-echo "== building target/jcstress.jar (simulator from $root/src/main/java, $commit)"
+echo "== building target/jcstress.jar (simulator from $root/library/src/main/java, $commit)"
 mkdir -p "$here/target"
 if ! (cd "$here" && mvn -q -B package) > "$here/target/build.log" 2>&1; then
     cat "$here/target/build.log" >&2

@@ -5,13 +5,13 @@
 #   scripts/native-image.sh --try    on a plain JDK, run the Maven Central builder even when the checks
 #                                    below say it must fail, to see the builder's own error
 #   scripts/native-image.sh --verify run the same commands with target/kmod4j-native (or $KMOD4J_NATIVE) and
-#                                    with `java -jar target/kmod4j.jar`; diff stdout, stderr and exit status
+#                                    with `java -jar tools/target/kmod4j-tools.jar`; diff stdout, stderr and exit status
 #
 # Two routes:
 #  A. A GraalVM JDK 25 (GRAALVM_HOME, or JAVA_HOME with bin/native-image, or native-image on PATH): its
-#     native-image launcher builds the executable from target/kmod4j.jar and the metadata in the jar.
+#     native-image launcher builds the executable from tools/target/kmod4j-tools.jar and the metadata in the jar.
 #  B. A plain JDK 25 (e.g. Temurin): the builder from Maven Central (org.graalvm.nativeimage:svm 25.0.2 and
-#     its modules, fetched by `mvn -Pnative package` into target/native-image/builder), run on the JDK's own
+#     its modules, fetched by `mvn -Pnative package` into tools/target/native-image/builder), run on the JDK's own
 #     JVMCI with the Graal compiler jar on the upgrade module path. Maven Central does not carry everything
 #     the builder needs (the JDK's static libraries, the builder's C libraries and headers, the FFM
 #     support module), so on Temurin this route stops with exit status 3 and the list of what is missing.
@@ -37,7 +37,7 @@ say() { echo "native-image.sh: $*" >&2; }
 out=target/kmod4j-native
 
 # --- --verify: the native executable against the jar -------------------------------------------------------
-# A fixture root as the tools read it (src/test/java/org/kmod4j/tools/Fixture.java): b uses a.
+# A fixture root as the tools read it (tools/src/test/java/org/kmod4j/tools/Fixture.java): b uses a.
 make_fixture() {
     mkdir -p "$1/proc" "$1/sys/module"
     printf '%s\n' 'b 16384 0 - Live 0xffffffffc0001000' 'a 16384 1 b, Live 0xffffffffc0000000' >"$1/proc/modules"
@@ -55,7 +55,8 @@ make_fixture() {
 run_verify() {
     local native="${KMOD4J_NATIVE:-$here/$out}" tmp failures=0 n=0 line side
     [ -x "$native" ] || { say "no $native: build it first"; exit 1; }
-    [ -f target/kmod4j.jar ] || mvn -q -B -DskipTests package
+    [ -f tools/target/kmod4j-tools.jar ] ||
+        mvn -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl tools -am package
     tmp="$(mktemp -d)"
     trap 'rm -rf "$tmp"' RETURN
     # One command a line; FIX stands for a fresh copy of the fixture (rmmod changes it).
@@ -69,7 +70,7 @@ run_verify() {
             if [ $side = native ]; then
                 "$native" "$@" >"$tmp/$side.out" 2>"$tmp/$side.err" && echo 0 >"$tmp/$side.status" || echo $? >"$tmp/$side.status"
             else
-                java --enable-native-access=ALL-UNNAMED -jar target/kmod4j.jar "$@" \
+                java --enable-native-access=ALL-UNNAMED -jar tools/target/kmod4j-tools.jar "$@" \
                     >"$tmp/$side.out" 2>"$tmp/$side.err" && echo 0 >"$tmp/$side.status" || echo $? >"$tmp/$side.status"
             fi
             find "$tmp/fix" -type f -printf '%P ' -exec cat {} \; | sort >"$tmp/$side.tree"
@@ -105,8 +106,8 @@ COMMANDS
     say "$n commands, $failures differ"
     [ $failures -eq 0 ]
 }
-work=target/native-image
-graalvm_version=25.0.2   # keep in step with <graalvm.version> in pom.xml's native profile
+work=tools/target/native-image
+graalvm_version=25.0.2   # keep in step with <graalvm.version> in tools/pom.xml's native profile
 
 # --- JDK 25 and the C toolchain -----------------------------------------------------------------------
 . scripts/jdk.sh
@@ -137,19 +138,21 @@ if [ ${#missing_pkgs[@]} -gt 0 ]; then
 fi
 
 # --- The jar, the builder and picocli-codegen from Maven Central ----------------------------------------
-mkdir -p target
-say "building target/kmod4j.jar and fetching the Native Image builder $graalvm_version (mvn -Pnative package)"
-if ! mvn -q -B -Pnative -DskipTests package >"$work.mvn.log" 2>&1; then
+mkdir -p target tools/target
+say "building tools/target/kmod4j-tools.jar and fetching the Native Image builder $graalvm_version" \
+    "(mvn -Pnative -pl tools -am package)"
+if ! mvn -q -B -Pnative -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl tools -am package \
+        >"$work.mvn.log" 2>&1; then
     grep -E '^\[ERROR\]' "$work.mvn.log" | head -20 >&2
     say "mvn -Pnative package failed (full log: $work.mvn.log)"
     exit 1
 fi
 rm -f "$work.mvn.log"
-classpath="target/kmod4j.jar:$(ls target/lib/*.jar | tr '\n' ':')"
+classpath="tools/target/kmod4j-tools.jar:$(ls tools/target/lib/*.jar | tr '\n' ':')"
 classpath="${classpath%:}"
 
 # The reflection metadata for picocli must list the classes picocli-codegen finds today.
-metadata=src/main/resources/META-INF/native-image/org.kmod4j/kmod4j/reachability-metadata.json
+metadata=tools/src/main/resources/META-INF/native-image/org.kmod4j/kmod4j-tools/reachability-metadata.json
 java -cp "$work/codegen/picocli-codegen.jar:$classpath" picocli.codegen.aot.graalvm.ReflectionConfigGenerator \
     org.kmod4j.cli.Kmod4jCommand >"$work/picocli-reflect-config.json"
 want="$(sed -n 's/^ *{\{0,1\} *"name" : "\([^"]*\)".*/\1/p' "$work/picocli-reflect-config.json" | sort)"

@@ -109,7 +109,7 @@ run_case() {
 	cat /proc/modules >$d/before
 	rc=skip
 	if [ "$TOOL" = kmod4j ] && [ "$prog" = modprobe ] && [ "$HAS_MODPROBE" != yes ]; then
-		echo "kmod4j modprobe missing (this kmod4j.jar has no modprobe command)" >$d/skip
+		echo "kmod4j modprobe missing (this kmod4j-tools.jar has no modprobe command)" >$d/skip
 	else
 		touch /tmp/syslog
 		n0=$(wc -l </tmp/syslog)

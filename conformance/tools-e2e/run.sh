@@ -10,7 +10,7 @@
 #   CASE            run only these cases (names from cases.sh); default all
 #
 # The guest is booted twice, in parallel, from the same initramfs: once running kmod's tools (Debian's kmod 30
-# binary) and once running kmod4j's (java -jar kmod4j.jar rmmod|lsmod|modprobe on a jlinked runtime). Both boots
+# binary) and once running kmod4j's (java -jar kmod4j-tools.jar rmmod|lsmod|modprobe on a jlinked runtime). Both boots
 # go through exactly the same cases in the same order, so each tool sees the same module state, including the
 # kernel's taint, which a forced unload changes for good. Each case: unload what is left, set up the state
 # (insmod/modprobe with kmod, open devices, background unloads), run the tool under test, capture stdout,
@@ -86,10 +86,12 @@ build_all() {
 	# shellcheck source=../../scripts/jdk.sh
 	. "$REPO/scripts/jdk.sh"
 	kmod4j_find_jdk || exit 1
-	if [ ! -f "$REPO/target/kmod4j.jar" ] || ! ls "$REPO"/target/lib/picocli-*.jar >/dev/null 2>&1; then
+	local jar="$REPO/tools/target/kmod4j-tools.jar" jarlib="$REPO/tools/target/lib"
+	if [ ! -f "$jar" ] || ! ls "$jarlib"/picocli-*.jar "$jarlib"/kmod4j-*.jar >/dev/null 2>&1; then
 		command -v mvn >/dev/null || { log "installing maven (apt-get)"; apt-get install -y -qq maven >/dev/null; }
-		log "building target/kmod4j.jar (mvn package)"
-		(cd "$REPO" && JAVA_HOME="$JAVA_HOME" mvn -q -B -Dstyle.color=never -DskipTests package >&2)
+		log "building tools/target/kmod4j-tools.jar (mvn -pl tools -am package)"
+		(cd "$REPO" && JAVA_HOME="$JAVA_HOME" mvn -q -B -Dstyle.color=never -DskipTests \
+			-Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl tools -am package >&2)
 	fi
 
 	rm -rf "$ROOT"
@@ -137,9 +139,9 @@ build_all() {
 
 	# ---------------------------------------------------------- jlinked runtime
 	local pico mods
-	pico="$(ls "$REPO"/target/lib/picocli-*.jar | head -n 1)"
+	pico="$(ls "$jarlib"/*.jar | paste -sd: -)"
 	mods="$("$JAVA_HOME/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
-		--class-path "$pico" "$REPO/target/kmod4j.jar" 2>/dev/null | tail -n 1)"
+		--class-path "$pico" "$jar" 2>/dev/null | tail -n 1)"
 	mods="$(echo "java.base,$mods" | tr ',' '\n' | grep . | sort -u | paste -sd, -)"
 	if [ ! -x "$BUILD/jre/bin/java" ] || [ "$(cat "$BUILD/jre.modules" 2>/dev/null)" != "$mods $JAVA_HOME" ]; then
 		log "jlink: $mods"
@@ -152,19 +154,19 @@ build_all() {
 		echo "$mods $JAVA_HOME" >"$BUILD/jre.modules"
 	fi
 	cp -a "$BUILD/jre" "$ROOT/opt/jre"
-	cp -p "$REPO/target/kmod4j.jar" "$ROOT/opt/kmod4j/"
-	cp -p "$REPO"/target/lib/*.jar "$ROOT/opt/kmod4j/lib/"
+	cp -p "$jar" "$ROOT/opt/kmod4j/"
+	cp -p "$jarlib"/*.jar "$ROOT/opt/kmod4j/lib/"
 	for applet in lsmod rmmod modprobe; do
 		cat >"$ROOT/opt/kmod4j/bin/$applet" <<'EOF'
 #!/bin/sh
 # kmod4j's tool, called by its own name (as the launcher ./kmod4j does through a symlink).
 exec /opt/jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xmx64m -Xss1m \
-	--enable-native-access=ALL-UNNAMED -jar /opt/kmod4j/kmod4j.jar "${0##*/}" "$@"
+	--enable-native-access=ALL-UNNAMED -jar /opt/kmod4j/kmod4j-tools.jar "${0##*/}" "$@"
 EOF
 		chmod 755 "$ROOT/opt/kmod4j/bin/$applet"
 	done
 	# Does this jar have modprobe yet? (Written by another engineer; until then those cases are skipped.)
-	if "$JAVA_HOME/bin/java" -jar "$REPO/target/kmod4j.jar" modprobe -V 2>/dev/null | grep -q '^kmod version'; then
+	if "$JAVA_HOME/bin/java" -jar "$jar" modprobe -V 2>/dev/null | grep -q '^kmod version'; then
 		echo yes >"$ROOT/e2e/kmod4j-has-modprobe"
 	else
 		echo no >"$ROOT/e2e/kmod4j-has-modprobe"
