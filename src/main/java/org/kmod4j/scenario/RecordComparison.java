@@ -43,7 +43,7 @@ public final class RecordComparison {
             return matched() == total();
         }
 
-        /** The lines that differ, as a readable report. */
+        /** {@return the lines that differ, as a readable report} */
         public String differences() {
             StringBuilder out = new StringBuilder();
             for (LineResult l : lines) {

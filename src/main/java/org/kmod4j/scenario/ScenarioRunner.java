@@ -57,7 +57,7 @@ public final class ScenarioRunner {
         return b.build();
     }
 
-    /** The kernel the scenario runs on, to inspect after {@link #run()}. */
+    /** {@return the kernel the scenario runs on, to inspect after {@link #run()}} */
     public SimulatedKernel kernel() {
         return kernel;
     }

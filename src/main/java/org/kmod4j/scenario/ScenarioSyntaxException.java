@@ -19,7 +19,7 @@ public final class ScenarioSyntaxException extends Exception {
         return line;
     }
 
-    /** What is wrong, without the line number. */
+    /** {@return what is wrong, without the line number} */
     public String problem() {
         return problem;
     }

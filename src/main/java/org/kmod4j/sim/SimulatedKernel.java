@@ -124,7 +124,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
         }
     }
 
-    /** A builder: Debian 12's kernel (6.1.192, force unload on) on a virtual clock unless told otherwise. */
+    /** {@return a builder: Debian 12's kernel (6.1.192, force unload on) on a virtual clock unless told otherwise} */
     public static Builder builder() {
         return new Builder();
     }
@@ -136,7 +136,7 @@ public final class SimulatedKernel implements ModuleSubsystem {
         return new Task(this, name, true);
     }
 
-    /** The task this kernel's {@link ModuleSubsystem} methods run as. */
+    /** {@return the task this kernel's {@link ModuleSubsystem} methods run as} */
     public Task rootTask() {
         return rootTask;
     }
@@ -153,12 +153,12 @@ public final class SimulatedKernel implements ModuleSubsystem {
         builtins.put(builtin.name().value(), builtin);
     }
 
-    /** The module images {@link #declare}d (those a load can find), by name. */
+    /** {@return the module images {@link #declare}d (those a load can find), by name} */
     public List<ModuleImage> declaredImages() {
         return images.values().stream().sorted(java.util.Comparator.comparing(i -> i.name().value())).toList();
     }
 
-    /** The built-in modules {@link #declareBuiltin}d, by name. */
+    /** {@return the built-in modules {@link #declareBuiltin}d, by name} */
     public List<BuiltinModule> declaredBuiltins() {
         return builtins.values().stream().sorted(java.util.Comparator.comparing(b -> b.name().value())).toList();
     }
@@ -422,12 +422,12 @@ public final class SimulatedKernel implements ModuleSubsystem {
         }
     }
 
-    /** The global {@code tainted_mask}, as {@code /proc/sys/kernel/tainted} shows it. */
+    /** {@return the global {@code tainted_mask}, as {@code /proc/sys/kernel/tainted} shows it} */
     public long taintedMask() {
         return taintedMask.get();
     }
 
-    /** Whether {@code modules_disabled} is set. */
+    /** {@return whether {@code modules_disabled} is set} */
     public boolean modulesDisabled() {
         return modulesDisabled;
     }
@@ -503,12 +503,12 @@ public final class SimulatedKernel implements ModuleSubsystem {
         return clock;
     }
 
-    /** The kernel log ({@code dmesg}). */
+    /** {@return the kernel log ({@code dmesg})} */
     public KernelLog log() {
         return log;
     }
 
-    /** Every oops the run hit, oldest first: each one a crash on a real kernel. */
+    /** {@return every oops the run hit, oldest first: each one a crash on a real kernel} */
     public List<Oops> oopses() {
         return List.copyOf(oopses);
     }
