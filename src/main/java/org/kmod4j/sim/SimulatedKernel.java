@@ -530,7 +530,8 @@ public final class SimulatedKernel implements ModuleSubsystem {
     }
 
     /**
-     * Writes a kernel file as root ({@code echo TEXT > PATH}): the sysctls {@code modules_disabled} and {@code tainted}.
+     * Writes a kernel file as root ({@code echo TEXT > PATH}): the sysctls {@code modules_disabled} and
+     * {@code tainted}.
      *
      * @param path the file's absolute path
      * @param text what is written
