@@ -8,12 +8,21 @@ package org.kmod4j.api;
 public class BadInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** An input refused for the reason {@code message} gives (the file's name included). */
+    /**
+     * An input refused for the reason {@code message} gives (the file's name included).
+     *
+     * @param message what is wrong, naming the file or input
+     */
     public BadInputException(String message) {
         super(message);
     }
 
-    /** A user's text in a message, control characters escaped so that they cannot garble the terminal. */
+    /**
+     * A user's text in a message, control characters escaped so that they cannot garble the terminal.
+     *
+     * @param text the text as the user gave it
+     * @return the text with every control character as {@code \xNN}
+     */
     public static String printable(String text) {
         StringBuilder b = new StringBuilder();
         for (char c : text.toCharArray()) {

@@ -15,6 +15,7 @@ import java.util.List;
  */
 public record LoadedModule(ModuleName name, long size, int refcount, List<ModuleName> holders, ModuleState state,
                            String taints, boolean permanent) {
+    /** A module as listed; {@code holders} is copied. */
     public LoadedModule {
         holders = List.copyOf(holders);
     }

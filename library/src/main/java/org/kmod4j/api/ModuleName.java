@@ -3,11 +3,19 @@ package org.kmod4j.api;
 /**
  * A module name as the kernel keeps it: at most {@link #MAX_LENGTH} bytes, compared exactly (no case folding and no
  * {@code -}/{@code _} folding; docs/kernel-rules.md, "Check order" step 5).
+ *
+ * @param value the name, as the kernel stores it
  */
 public record ModuleName(String value) implements Comparable<ModuleName> {
     /** {@code MODULE_NAME_LEN - 1} on 64-bit: the longest name a module can have. */
     public static final int MAX_LENGTH = 55;
 
+    /**
+     * A valid module name.
+     *
+     * @throws IllegalArgumentException when {@code value} is empty, longer than {@link #MAX_LENGTH} bytes in UTF-8, or
+     *                                  has a {@code /}, a space or a NUL
+     */
     public ModuleName {
         if (value.isEmpty()) {
             throw new IllegalArgumentException("a module name cannot be empty");
@@ -20,6 +28,13 @@ public record ModuleName(String value) implements Comparable<ModuleName> {
         }
     }
 
+    /**
+     * The same as {@code new ModuleName(value)}.
+     *
+     * @param value the name
+     * @return the module name
+     * @throws IllegalArgumentException when {@code value} is not a valid module name
+     */
     public static ModuleName of(String value) {
         return new ModuleName(value);
     }
@@ -28,6 +43,9 @@ public record ModuleName(String value) implements Comparable<ModuleName> {
      * kmod's {@code modname_normalize()}: every {@code -} becomes {@code _} and the name stops at the first {@code .}.
      * The kernel itself never normalizes; only the tools do (kmod 30 {@code shared/util.c} {@code modname_normalize()};
      * docs/tools.md, "Sources").
+     *
+     * @param text a module name or a file name such as {@code snd-hda.ko}
+     * @return the normalized name
      */
     public static String normalize(String text) {
         int dot = text.indexOf('.');

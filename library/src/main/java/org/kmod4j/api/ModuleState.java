@@ -5,9 +5,13 @@ package org.kmod4j.api;
  * {@code find_module} and {@code /proc/modules} skip them (docs/kernel-rules.md, "Module states").
  */
 public enum ModuleState {
+    /** {@code MODULE_STATE_LIVE}: initialized and in normal use. */
     LIVE("Live", "live"),
+    /** {@code MODULE_STATE_COMING}: its init function is running. */
     COMING("Loading", "coming"),
+    /** {@code MODULE_STATE_GOING}: being unloaded, or its init function failed. */
     GOING("Unloading", "going"),
+    /** {@code MODULE_STATE_UNFORMED}: still being set up by the loader; invisible. */
     UNFORMED(null, null);
 
     private final String procText;
@@ -18,17 +22,17 @@ public enum ModuleState {
         this.initstate = initstate;
     }
 
-    /** The state column of {@code /proc/modules}. */
+    /** {@return the state column of {@code /proc/modules}; {@code null} for UNFORMED} */
     public String procText() {
         return procText;
     }
 
-    /** The content of {@code /sys/module/NAME/initstate}, without the newline. */
+    /** {@return the content of {@code /sys/module/NAME/initstate}, without the newline; {@code null} for UNFORMED} */
     public String initstate() {
         return initstate;
     }
 
-    /** {@code module_is_live()}: every state but GOING. */
+    /** {@return {@code module_is_live()}: true in every state but GOING} */
     public boolean isLive() {
         return this != GOING;
     }

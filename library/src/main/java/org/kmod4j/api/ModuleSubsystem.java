@@ -11,21 +11,50 @@ import java.util.List;
  */
 public interface ModuleSubsystem {
 
-    /** {@code delete_module(name, flags)}, with a name that may be any user pointer. */
+    /**
+     * {@code delete_module(name, flags)}, with a name that may be any user pointer.
+     *
+     * @param name  the module's name, or a pointer the kernel cannot read
+     * @param flags the raw flags word ({@link RemoveFlags})
+     * @return 0 or the kernel's errno
+     */
     SyscallResult deleteModule(UserString name, int flags);
 
-    /** {@code delete_module(name, flags)} with a NUL-terminated name. */
+    /**
+     * {@code delete_module(name, flags)} with a NUL-terminated name.
+     *
+     * @param name  the module's name
+     * @param flags the raw flags word ({@link RemoveFlags})
+     * @return 0 or the kernel's errno
+     */
     default SyscallResult deleteModule(String name, int flags) {
         return deleteModule(UserString.of(name), flags);
     }
 
-    /** The modules {@code /proc/modules} lists, newest first. */
+    /**
+     * The modules {@code /proc/modules} lists, newest first.
+     *
+     * @return the loaded modules
+     * @throws ViewException when {@code /proc/modules} cannot be read
+     */
     List<LoadedModule> loadedModules() throws ViewException;
 
-    /** The content of a kernel file. */
+    /**
+     * The content of a kernel file.
+     *
+     * @param path the file's absolute path, such as {@code /sys/module/NAME/refcnt}
+     * @return the text the kernel renders
+     * @throws ViewException with the errno the kernel gives for opening or reading it
+     */
     String readFile(String path) throws ViewException;
 
-    /** The entries of a kernel directory, without {@code .} and {@code ..}, in the kernel's readdir order. */
+    /**
+     * The entries of a kernel directory, without {@code .} and {@code ..}, in the kernel's readdir order.
+     *
+     * @param path the directory's absolute path, such as {@code /sys/module}
+     * @return the entries' names
+     * @throws ViewException with the errno the kernel gives for opening or reading it
+     */
     List<String> listDirectory(String path) throws ViewException;
 
     /**
@@ -38,6 +67,11 @@ public interface ModuleSubsystem {
      *
      * <p>This default polls {@code /sys/module/NAME/refcnt} every 10 ms, as a user-space tool must on a real host
      * ({@code modprobe -r -w} does the same); the simulator waits on its own clock instead.
+     *
+     * @param name    the module's name
+     * @param flags   the raw flags word; O_NONBLOCK is added
+     * @param timeout the longest wait for the references to drop
+     * @return the last result and the time left
      */
     default TimedRemoval deleteModuleWaiting(String name, int flags, Duration timeout) {
         long deadline = System.nanoTime() + TimedRemoval.clamp(timeout).toNanos();

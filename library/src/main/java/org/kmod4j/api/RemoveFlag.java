@@ -18,17 +18,22 @@ public enum RemoveFlag {
         this.scenarioName = scenarioName;
     }
 
-    /** The bit in the raw flags word. */
+    /** {@return the bit in the raw flags word} */
     public int bit() {
         return bit;
     }
 
-    /** How the scenario format spells it ({@code NB}, {@code TRUNC}). */
+    /** {@return how the scenario format spells it ({@code NB}, {@code TRUNC})} */
     public String scenarioName() {
         return scenarioName;
     }
 
-    /** Whether the raw flags word has this bit. */
+    /**
+     * Whether the raw flags word has this bit.
+     *
+     * @param flags a raw {@code delete_module} flags word
+     * @return whether this bit is set in it
+     */
     public boolean isSetIn(int flags) {
         return (flags & bit) != 0;
     }

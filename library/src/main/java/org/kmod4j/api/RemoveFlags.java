@@ -12,7 +12,12 @@ public final class RemoveFlags {
     private RemoveFlags() {
     }
 
-    /** The raw word with exactly these bits. */
+    /**
+     * The raw word with exactly these bits.
+     *
+     * @param flags the flags to set
+     * @return the raw flags word
+     */
     public static int of(RemoveFlag... flags) {
         int raw = 0;
         for (RemoveFlag f : flags) {
@@ -25,6 +30,8 @@ public final class RemoveFlags {
      * Parses the scenario format's FLAGS: {@code 0}, {@code NB}, {@code TRUNC}, names joined by {@code |}, or a C
      * integer ({@code 0x40000000}, {@code 0644}, {@code 2048}).
      *
+     * @param text the FLAGS field
+     * @return the raw flags word
      * @throws IllegalArgumentException with a message naming the bad part
      */
     public static int parse(String text) {
@@ -55,7 +62,12 @@ public final class RemoveFlags {
         }
     }
 
-    /** A readable form: {@code 0}, {@code NB|TRUNC}, {@code NB|0x40000000}. */
+    /**
+     * A readable form: {@code 0}, {@code NB|TRUNC}, {@code NB|0x40000000}.
+     *
+     * @param flags a raw flags word
+     * @return the scenario format's spelling of it
+     */
     public static String describe(int flags) {
         StringBuilder out = new StringBuilder();
         int rest = flags;

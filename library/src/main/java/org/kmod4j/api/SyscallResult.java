@@ -3,16 +3,24 @@ package org.kmod4j.api;
 /**
  * What a syscall returned: 0, or a negative errno. Kernel errors are values, not exceptions, because every one of
  * them is an expected outcome that callers branch on.
+ *
+ * @param error the errno, {@code null} for success
  */
 public record SyscallResult(Errno error) {
     private static final SyscallResult OK = new SyscallResult(null);
 
-    /** The successful result, {@code 0}. */
+    /** {@return the successful result, {@code 0}} */
     public static SyscallResult ok() {
         return OK;
     }
 
-    /** A failure, {@code -errno}. */
+    /**
+     * A failure, {@code -errno}.
+     *
+     * @param errno the errno
+     * @return the failed result
+     * @throws IllegalArgumentException when {@code errno} is {@code null}
+     */
     public static SyscallResult failed(Errno errno) {
         if (errno == null) {
             throw new IllegalArgumentException("failed() needs an errno");
@@ -20,6 +28,7 @@ public record SyscallResult(Errno error) {
         return new SyscallResult(errno);
     }
 
+    /** {@return whether the syscall returned 0} */
     public boolean isOk() {
         return error == null;
     }

@@ -16,7 +16,12 @@ public record TimedRemoval(SyscallResult result, Duration remaining) {
      */
     public static final Duration MAX_TIMEOUT = Duration.ofMillis(Long.MAX_VALUE / 2 / 1_000_000);
 
-    /** {@code timeout} within {@code [0, MAX_TIMEOUT]}: a negative one waits not at all, a longer one is clamped. */
+    /**
+     * {@code timeout} within {@code [0, MAX_TIMEOUT]}: a negative one waits not at all, a longer one is clamped.
+     *
+     * @param timeout the requested wait
+     * @return the wait honoured
+     */
     public static Duration clamp(Duration timeout) {
         if (timeout.isNegative()) {
             return Duration.ZERO;

@@ -9,12 +9,18 @@ import java.util.Arrays;
  */
 public sealed interface UserString {
 
-    /** The bytes of a C string, without its terminating NUL. */
+    /**
+     * The bytes of a C string, without its terminating NUL.
+     *
+     * @param bytes the string's bytes (copied in and out)
+     */
     record Bytes(byte[] bytes) implements UserString {
+        /** A C string of a copy of {@code bytes}. */
         public Bytes {
             bytes = bytes.clone();
         }
 
+        /** {@return a copy of the string's bytes} */
         @Override
         public byte[] bytes() {
             return bytes.clone();
@@ -36,7 +42,11 @@ public sealed interface UserString {
         }
     }
 
-    /** A raw user address with nothing mapped there; reading it faults. */
+    /**
+     * A raw user address with nothing mapped there; reading it faults.
+     *
+     * @param address the address, {@code 0} for NULL
+     */
     record Unmapped(long address) implements UserString {
         @Override
         public String toString() {
@@ -44,12 +54,22 @@ public sealed interface UserString {
         }
     }
 
-    /** The UTF-8 bytes of {@code text}, NUL-terminated. */
+    /**
+     * The UTF-8 bytes of {@code text}, NUL-terminated.
+     *
+     * @param text the string
+     * @return a mapped C string
+     */
     static UserString of(String text) {
         return new Bytes(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A pointer to unmapped memory ({@code 0} is NULL). */
+    /**
+     * A pointer to unmapped memory ({@code 0} is NULL).
+     *
+     * @param address the raw address
+     * @return a pointer whose reads fault
+     */
     static UserString unmapped(long address) {
         return new Unmapped(address);
     }

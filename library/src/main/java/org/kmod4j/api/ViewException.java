@@ -7,11 +7,18 @@ public final class ViewException extends IOException {
     private static final long serialVersionUID = 1L;
     private final transient Errno errno;
 
+    /**
+     * A failure to open or read {@code path}; the message is the path and the errno's {@code strerror} text.
+     *
+     * @param path  the file or directory
+     * @param errno the errno the kernel gave
+     */
     public ViewException(String path, Errno errno) {
         super(path + ": " + errno.message());
         this.errno = errno;
     }
 
+    /** {@return the errno the kernel gave} */
     public Errno errno() {
         return errno;
     }

@@ -19,7 +19,12 @@ public final class KernelVersionFile {
     private KernelVersionFile() {
     }
 
-    /** The release to pick a profile with: Debian's upstream version from line 2 when present, else line 1. */
+    /**
+     * The release to pick a profile with: Debian's upstream version from line 2 when present, else line 1.
+     *
+     * @param text the content of a {@code KERNEL_VERSION} file
+     * @return the release
+     */
     public static String profileRelease(String text) {
         String[] lines = text.split("\n");
         if (lines.length > 1) {

@@ -22,28 +22,43 @@ public final class RecordComparison {
     private RecordComparison() {
     }
 
-    /** One line's verdict. */
+    /**
+     * One line's verdict.
+     *
+     * @param line     the scenario line the records belong to
+     * @param expected the expected run's records for it
+     * @param actual   the actual run's records for it
+     */
     public record LineResult(int line, List<String> expected, List<String> actual) {
+        /** {@return whether both runs gave the same records} */
         public boolean matches() {
             return expected.equals(actual);
         }
     }
 
-    /** The verdict of a whole scenario. */
+    /**
+     * The verdict of a whole scenario.
+     *
+     * @param lines       the verdict of every line with records
+     * @param doneMatches whether both runs end with the same {@code DONE} record
+     */
     public record Result(List<LineResult> lines, boolean doneMatches) {
+        /** {@return the number of verdicts: every line, plus {@code DONE}} */
         public int total() {
             return lines.size() + 1;
         }
 
+        /** {@return the number of verdicts that match} */
         public int matched() {
             return (int) lines.stream().filter(LineResult::matches).count() + (doneMatches ? 1 : 0);
         }
 
+        /** {@return whether every verdict matches} */
         public boolean allMatch() {
             return matched() == total();
         }
 
-        /** The lines that differ, as a readable report. */
+        /** {@return the lines that differ, as a readable report} */
         public String differences() {
             StringBuilder out = new StringBuilder();
             for (LineResult l : lines) {
@@ -59,7 +74,13 @@ public final class RecordComparison {
         }
     }
 
-    /** Compares an expected run (the real kernel's) with an actual one (the simulator's). */
+    /**
+     * Compares an expected run (the real kernel's) with an actual one (the simulator's).
+     *
+     * @param expected the expected run's records
+     * @param actual   the actual run's records
+     * @return the verdict
+     */
     public static Result compare(String expected, String actual) {
         Map<Integer, List<String>> e = normalise(expected);
         Map<Integer, List<String>> a = normalise(actual);

@@ -65,6 +65,8 @@ public final class ScenarioParser {
      * Reads a scenario file: at most {@link #MAX_FILE_SIZE} bytes of UTF-8 text (see {@link #decode}), then
      * {@link #parse(String)}.
      *
+     * @param file the scenario file
+     * @return the scenario
      * @throws java.io.IOException     when the file cannot be read (the caller names it)
      * @throws ScenarioSyntaxException when it is too large, not UTF-8, or has a malformed line
      */
@@ -72,7 +74,15 @@ public final class ScenarioParser {
         return read(file, KernelProfile.debian12());
     }
 
-    /** As {@link #read(java.nio.file.Path)}, for the kernel a run came from (see {@link #parse(String, KernelProfile)}). */
+    /**
+     * As {@link #read(java.nio.file.Path)}, for the kernel a run came from (see {@link #parse(String, KernelProfile)}).
+     *
+     * @param file           the scenario file
+     * @param defaultProfile the kernel when the scenario has no {@code kernel} line
+     * @return the scenario
+     * @throws java.io.IOException     when the file cannot be read (the caller names it)
+     * @throws ScenarioSyntaxException when it is too large, not UTF-8, or has a malformed line
+     */
     public static Scenario read(java.nio.file.Path file, KernelProfile defaultProfile)
             throws java.io.IOException, ScenarioSyntaxException {
         java.util.Objects.requireNonNull(file, "file");
@@ -95,6 +105,10 @@ public final class ScenarioParser {
      * invisible, so refusing it would give a message about an "unknown command" the user cannot see). A byte sequence
      * that is not UTF-8 is refused with its line, column and value: a scenario names modules and files, and a
      * Latin-1 byte there is a mistake better shown than guessed.
+     *
+     * @param bytes the file's content
+     * @return the text
+     * @throws ScenarioSyntaxException for a byte sequence that is not UTF-8
      */
     public static String decode(byte[] bytes) throws ScenarioSyntaxException {
         java.util.Objects.requireNonNull(bytes, "bytes");
@@ -126,6 +140,10 @@ public final class ScenarioParser {
     /**
      * Parses a whole scenario text (a leading byte-order mark is dropped, lines may end in CR LF); without a
      * {@code kernel} line it models Debian 12's 6.1.
+     *
+     * @param text the scenario text
+     * @return the scenario
+     * @throws ScenarioSyntaxException for a malformed line
      */
     public static Scenario parse(String text) throws ScenarioSyntaxException {
         return parse(text, KernelProfile.debian12());
@@ -136,6 +154,11 @@ public final class ScenarioParser {
      * {@code kernel} line in the scenario wins over {@code defaultProfile}: it says which kernel the scenario is
      * about. The profile is settled before the {@code module} lines are read, since their {@code size@SERIES} and
      * {@code initsize@SERIES} attributes depend on it.
+     *
+     * @param text           the scenario text
+     * @param defaultProfile the kernel when the scenario has no {@code kernel} line
+     * @return the scenario
+     * @throws ScenarioSyntaxException for a malformed line
      */
     public static Scenario parse(String text, KernelProfile defaultProfile) throws ScenarioSyntaxException {
         java.util.Objects.requireNonNull(text, "text");
@@ -356,7 +379,13 @@ public final class ScenarioParser {
         }
     }
 
-    /** A C-syntax address for {@code delptr}: decimal, {@code 0x} hex or {@code 0} octal, unsigned 64-bit. */
+    /**
+     * A C-syntax address for {@code delptr}: decimal, {@code 0x} hex or {@code 0} octal, unsigned 64-bit.
+     *
+     * @param text the address as written
+     * @return the address
+     * @throws IllegalArgumentException for a malformed address
+     */
     public static long parseAddress(String text) {
         try {
             if (text.startsWith("0x") || text.startsWith("0X")) {
@@ -371,7 +400,13 @@ public final class ScenarioParser {
         }
     }
 
-    /** A slot number, 0 to {@link #MAX_SLOT}. */
+    /**
+     * A slot number, 0 to {@link #MAX_SLOT}.
+     *
+     * @param text the slot as written
+     * @return the slot
+     * @throws IllegalArgumentException for a malformed or out-of-range slot
+     */
     public static int parseSlot(String text) {
         int slot;
         try {
@@ -500,7 +535,13 @@ public final class ScenarioParser {
         return ModuleImage.Function.taking(parseMillis(value));
     }
 
-    /** A duration in milliseconds: 0 to {@link #MAX_MILLIS}. */
+    /**
+     * A duration in milliseconds: 0 to {@link #MAX_MILLIS}.
+     *
+     * @param value the duration as written
+     * @return the milliseconds
+     * @throws IllegalArgumentException for a malformed or out-of-range duration
+     */
     public static long parseMillis(String value) {
         if (value == null) {
             throw new IllegalArgumentException("missing number");

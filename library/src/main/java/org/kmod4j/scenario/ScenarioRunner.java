@@ -37,19 +37,33 @@ public final class ScenarioRunner {
     private final Map<Integer, ModuleReference> kernelReferences = new HashMap<>();
     private volatile boolean done;
 
-    /** A runner on a fresh kernel built from the scenario's declarations. */
+    /**
+     * A runner on a fresh kernel built from the scenario's declarations.
+     *
+     * @param scenario the scenario
+     */
     public ScenarioRunner(Scenario scenario) {
         this(scenario, newKernel(scenario));
     }
 
-    /** A runner on a given kernel (its images and builtins must already be declared). */
+    /**
+     * A runner on a given kernel (its images and builtins must already be declared).
+     *
+     * @param scenario the scenario
+     * @param kernel   the kernel to run it on
+     */
     public ScenarioRunner(Scenario scenario, SimulatedKernel kernel) {
         this.scenario = scenario;
         this.kernel = kernel;
         this.backgroundDone = kernel.clock().newWaitQueue();
     }
 
-    /** The kernel that a scenario's declarations describe. */
+    /**
+     * The kernel that a scenario's declarations describe.
+     *
+     * @param scenario the scenario
+     * @return a new kernel, started
+     */
     public static SimulatedKernel newKernel(Scenario scenario) {
         SimulatedKernel.Builder b = SimulatedKernel.builder().profile(scenario.profile());
         scenario.images().forEach(b::module);
@@ -57,7 +71,7 @@ public final class ScenarioRunner {
         return b.build();
     }
 
-    /** The kernel the scenario runs on, to inspect after {@link #run()}. */
+    /** {@return the kernel the scenario runs on, to inspect after {@link #run()}} */
     public SimulatedKernel kernel() {
         return kernel;
     }
@@ -65,6 +79,7 @@ public final class ScenarioRunner {
     /**
      * Runs every command and returns the records, ending with {@code DONE}.
      *
+     * @return the records, a line each
      * @throws SimulationDeadlockException when the scenario can never finish (the real kernel would hang)
      */
     public String run() {

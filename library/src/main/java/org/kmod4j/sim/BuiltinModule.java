@@ -13,6 +13,11 @@ import org.kmod4j.api.ModuleName;
  * @param parameters    the parameter names known to the simulator (may be empty even when it has parameters)
  */
 public record BuiltinModule(ModuleName name, boolean hasParameters, List<String> parameters) {
+    /**
+     * A built-in module; {@code parameters} is copied.
+     *
+     * @throws IllegalArgumentException when parameters are named but {@code hasParameters} is false
+     */
     public BuiltinModule {
         parameters = List.copyOf(parameters);
         if (!parameters.isEmpty() && !hasParameters) {
@@ -20,7 +25,13 @@ public record BuiltinModule(ModuleName name, boolean hasParameters, List<String>
         }
     }
 
-    /** A built-in with these parameters (none: no {@code parameters/} directory). */
+    /**
+     * A built-in with these parameters (none: no {@code parameters/} directory).
+     *
+     * @param name       the module's name
+     * @param parameters the parameter names
+     * @return the built-in module
+     */
     public static BuiltinModule of(String name, String... parameters) {
         return new BuiltinModule(ModuleName.of(name), parameters.length > 0, List.of(parameters));
     }

@@ -13,15 +13,29 @@ public record KernelConfig(boolean moduleUnload, boolean forceUnload, boolean sr
      * Debian 12's {@code 6.1.0-*-amd64} build: unload and force unload enabled (observed: docs/kernel-corrections.md),
      * and no {@code srcversion} for modules without a MODULE_VERSION (observed: the conformance suite's sysfs
      * listings).
+     *
+     * @return the configuration of Debian 12's kernel
      */
     public static KernelConfig debian() {
         return new KernelConfig(true, true, false);
     }
 
+    /**
+     * This configuration with {@code CONFIG_MODULE_FORCE_UNLOAD} set or not.
+     *
+     * @param enabled whether {@code O_TRUNC} can force an unload
+     * @return the changed configuration
+     */
     public KernelConfig withForceUnload(boolean enabled) {
         return new KernelConfig(moduleUnload, enabled, srcversionAll);
     }
 
+    /**
+     * This configuration with {@code CONFIG_MODULE_UNLOAD} set or not.
+     *
+     * @param enabled whether modules can be unloaded at all
+     * @return the changed configuration
+     */
     public KernelConfig withModuleUnload(boolean enabled) {
         return new KernelConfig(enabled, forceUnload, srcversionAll);
     }

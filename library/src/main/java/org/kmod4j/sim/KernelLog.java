@@ -44,6 +44,8 @@ public final class KernelLog {
     /**
      * The messages since the previous call, without timestamps, a line each (a line still open counts once it is
      * read): what the scenario command {@code dmesg} prints.
+     *
+     * @return the new messages, a line each
      */
     public synchronized String takeMessages() {
         StringBuilder out = new StringBuilder();
@@ -55,12 +57,12 @@ public final class KernelLog {
         return out.toString();
     }
 
-    /** Every line so far. */
+    /** {@return every line so far} */
     public synchronized List<String> lines() {
         return List.copyOf(lines);
     }
 
-    /** The buffer as one text, a line each. */
+    /** {@return the buffer as one text, a line each} */
     public synchronized String text() {
         StringBuilder out = new StringBuilder();
         for (String line : lines) {

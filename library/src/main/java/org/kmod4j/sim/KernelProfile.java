@@ -243,62 +243,72 @@ public final class KernelProfile {
 
     // ---- the generations ------------------------------------------------------------------------------------
 
-    /** Linux 2.4 (2.4.0 to 2.5.47): the base of the chain. */
+    /** {@return the profile of Linux 2.4 (2.4.0 to 2.5.47): the base of the chain} */
     public static KernelProfile linux2_4() {
         return LINUX_2_4;
     }
 
-    /** 2.5.48's module loader, first released in 2.6.0: {@link #linux2_4()} with the two-argument delete_module. */
+    /**
+     * {@return the profile of 2.5.48's module loader, first released in 2.6.0: {@link #linux2_4()} with the
+     * two-argument delete_module}
+     */
     public static KernelProfile linux2_6_0() {
         return LINUX_2_6_0;
     }
 
-    /** 2.6.1 (assumed): {@link #linux2_6_0()}, but all states but LIVE are busy; {@code /proc/modules} has taints. */
+    /**
+     * {@return the profile of 2.6.1 (assumed): {@link #linux2_6_0()}, but all states but LIVE are busy;
+     * {@code /proc/modules} has taints}
+     */
     public static KernelProfile linux2_6_1() {
         return LINUX_2_6_1;
     }
 
-    /** 2.6.16: {@link #linux2_6_1()} with the forced-unload taint R. */
+    /** {@return the profile of 2.6.16: {@link #linux2_6_1()} with the forced-unload taint R} */
     public static KernelProfile linux2_6_16() {
         return LINUX_2_6_16;
     }
 
-    /** 2.6.31: {@link #linux2_6_16()} with {@code /proc/sys/kernel/modules_disabled}. */
+    /** {@return the profile of 2.6.31: {@link #linux2_6_16()} with {@code /proc/sys/kernel/modules_disabled}} */
     public static KernelProfile linux2_6_31() {
         return LINUX_2_6_31;
     }
 
-    /** 3.8: {@link #linux2_6_31()} with a same-name load that waits unless the module is LIVE. */
+    /**
+     * {@return the profile of 3.8: {@link #linux2_6_31()} with a same-name load that waits unless the module is LIVE}
+     */
     public static KernelProfile linux3_8() {
         return LINUX_3_8;
     }
 
-    /** 3.13: {@link #linux3_8()}, but delete_module never waits and warns without O_NONBLOCK. */
+    /**
+     * {@return the profile of 3.13: {@link #linux3_8()}, but delete_module never waits and warns without O_NONBLOCK}
+     */
     public static KernelProfile linux3_13() {
         return LINUX_3_13;
     }
 
-    /** 3.15: {@link #linux3_13()} without the warning. */
+    /** {@return the profile of 3.15: {@link #linux3_13()} without the warning} */
     public static KernelProfile linux3_15() {
         return LINUX_3_15;
     }
 
-    /** 3.19 (assumed): {@link #linux3_15()} with the base reference. */
+    /** {@return the profile of 3.19 (assumed): {@link #linux3_15()} with the base reference} */
     public static KernelProfile linux3_19() {
         return LINUX_3_19;
     }
 
-    /** 6.1: {@link #linux3_19()} with the patient duplicate check. */
+    /** {@return the profile of 6.1: {@link #linux3_19()} with the patient duplicate check} */
     public static KernelProfile linux6_1() {
         return LINUX_6_1;
     }
 
-    /** 6.5: {@link #linux6_1()} with the idempotent file load. */
+    /** {@return the profile of 6.5: {@link #linux6_1()} with the idempotent file load} */
     public static KernelProfile linux6_5() {
         return LINUX_6_5;
     }
 
-    /** 6.17: {@link #linux6_5()} with the name copy that rejects unterminated names. */
+    /** {@return the profile of 6.17: {@link #linux6_5()} with the name copy that rejects unterminated names} */
     public static KernelProfile linux6_17() {
         return LINUX_6_17;
     }
@@ -306,6 +316,8 @@ public final class KernelProfile {
     /**
      * Debian 12's default kernel ({@code linux-image-amd64}), 6.1.192: it carries the name-copy fix. The other
      * kernel Debian 12 ships, 6.12.117, is {@code forRelease("6.12.117")}; the conformance suite boots both.
+     *
+     * @return the profile of 6.1.192
      */
     public static KernelProfile debian12() {
         return forRelease("6.1.192");
@@ -316,6 +328,8 @@ public final class KernelProfile {
      * {@code 5.10.0-23-amd64}: the newest generation at or before it, with the name-copy fix if its stable series
      * had it backported by then.
      *
+     * @param release the release, as {@code uname -r} prints it
+     * @return the profile, with {@code release} as its release
      * @throws IllegalArgumentException for an unparsable release, or one older than 2.4
      */
     public static KernelProfile forRelease(String release) {
@@ -342,19 +356,19 @@ public final class KernelProfile {
         return b.build();
     }
 
-    /** A builder holding this profile's rules, to state what another release or variant changes. */
+    /** {@return a builder holding this profile's rules, to state what another release or variant changes} */
     public Builder toBuilder() {
         return new Builder(this);
     }
 
     // ---- the rules --------------------------------------------------------------------------------------------
 
-    /** The release the profile stands for, as {@code uname -r} prints it. */
+    /** {@return the release the profile stands for, as {@code uname -r} prints it} */
     public String release() {
         return release;
     }
 
-    /** The generation, for display: nothing branches on it. */
+    /** {@return the generation, for display: nothing branches on it} */
     public Generation generation() {
         return generation;
     }
@@ -362,47 +376,49 @@ public final class KernelProfile {
     /**
      * Whether {@code delete_module} takes flags, {@code sys_delete_module(name_user, flags)} (2.5.48 on); 2.4's
      * {@code sys_delete_module(name_user)} has one argument, and a NULL name runs the autoclean sweep.
+     *
+     * @return whether {@code delete_module} takes flags
      */
     public boolean deleteModuleTakesFlags() {
         return deleteModuleTakesFlags;
     }
 
-    /** How delete_module copies the name from user space. */
+    /** {@return how delete_module copies the name from user space} */
     public NameCopy nameCopy() {
         return nameCopy;
     }
 
-    /** How delete_module stops a module that is in use. */
+    /** {@return how delete_module stops a module that is in use} */
     public StopRule stopRule() {
         return stopRule;
     }
 
-    /** Whether every state but LIVE gives EBUSY (false in 2.6.0: only GOING does). */
+    /** {@return whether every state but LIVE gives EBUSY (false in 2.6.0: only GOING does)} */
     public boolean busyUnlessLive() {
         return busyUnlessLive;
     }
 
-    /** The taint a forced unload adds: F before 2.6.16, R after. */
+    /** {@return the taint a forced unload adds: F before 2.6.16, R after} */
     public Taint forcedUnloadTaint() {
         return forcedUnloadTaint;
     }
 
-    /** Whether {@code /proc/sys/kernel/modules_disabled} exists (2.6.31 on). */
+    /** {@return whether {@code /proc/sys/kernel/modules_disabled} exists (2.6.31 on)} */
     public boolean hasModulesDisabledSysctl() {
         return modulesDisabledSysctl;
     }
 
-    /** Whether a call without O_NONBLOCK logs "please upgrade" (3.13 and 3.14). */
+    /** {@return whether a call without O_NONBLOCK logs "please upgrade" (3.13 and 3.14)} */
     public boolean warnsWithoutNonblock() {
         return warnsWithoutNonblock;
     }
 
-    /** The layout of {@code /proc/modules}. */
+    /** {@return the layout of {@code /proc/modules}} */
     public ProcModulesFormat procModulesFormat() {
         return procModulesFormat;
     }
 
-    /** What a load does while a module of the same name is on the list. */
+    /** {@return what a load does while a module of the same name is on the list} */
     public DuplicateLoad duplicateLoad() {
         return duplicateLoad;
     }
@@ -410,22 +426,24 @@ public final class KernelProfile {
     /**
      * Whether a finit_module of a file whose load is still under way waits for that load and returns its result
      * (6.5 on, {@code idempotent_init_module()}), before any duplicate check.
+     *
+     * @return whether loads of the same file are idempotent
      */
     public boolean idempotentFileLoad() {
         return idempotentFileLoad;
     }
 
-    /** Whether {@code create_module(name, size)} exists (2.4; 2.5.48's loader dropped it: ENOSYS). */
+    /** {@return whether {@code create_module(name, size)} exists (2.4; 2.5.48's loader dropped it: ENOSYS)} */
     public boolean hasCreateModuleCall() {
         return createModuleCall;
     }
 
-    /** Whether {@code query_module(name, which, ...)} exists (2.4; 2.5.48's loader dropped it: ENOSYS). */
+    /** {@return whether {@code query_module(name, which, ...)} exists (2.4; 2.5.48's loader dropped it: ENOSYS)} */
     public boolean hasQueryModuleCall() {
         return queryModuleCall;
     }
 
-    /** Whether modules show under {@code /sys/module} (not in 2.4, which had no sysfs). */
+    /** {@return whether modules show under {@code /sys/module} (not in 2.4, which had no sysfs)} */
     public boolean hasSysfs() {
         return sysfs;
     }
@@ -433,13 +451,15 @@ public final class KernelProfile {
     /**
      * The series, {@code MAJOR.MINOR} ({@code 6.12} for {@code 6.12.117+deb12-amd64}): what a scenario's
      * {@code size@6.12=} attributes are matched against.
+     *
+     * @return the series
      */
     public String series() {
         KernelVersion v = KernelVersion.parse(release);
         return v.major() + "." + v.minor();
     }
 
-    /** Whether O_NONBLOCK changes anything (2.6.0 to 3.14). */
+    /** {@return whether O_NONBLOCK changes anything (2.6.0 to 3.14)} */
     public boolean readsNonblock() {
         return stopRule == StopRule.WAIT_UNLESS_NONBLOCK || warnsWithoutNonblock;
     }
@@ -526,91 +546,166 @@ public final class KernelProfile {
             sysfs = p.sysfs;
         }
 
-        /** @see KernelProfile#release() */
+        /**
+         * Sets {@link KernelProfile#release()}.
+         *
+         * @param release the new value
+         * @return this builder
+         */
         public Builder release(String release) {
             this.release = release;
             return this;
         }
 
-        /** @see KernelProfile#generation() */
+        /**
+         * Sets {@link KernelProfile#generation()}.
+         *
+         * @param generation the new value
+         * @return this builder
+         */
         public Builder generation(Generation generation) {
             this.generation = generation;
             return this;
         }
 
-        /** @see KernelProfile#deleteModuleTakesFlags() */
+        /**
+         * Sets {@link KernelProfile#deleteModuleTakesFlags()}.
+         *
+         * @param takesFlags the new value
+         * @return this builder
+         */
         public Builder deleteModuleTakesFlags(boolean takesFlags) {
             this.deleteModuleTakesFlags = takesFlags;
             return this;
         }
 
-        /** @see KernelProfile#nameCopy() */
+        /**
+         * Sets {@link KernelProfile#nameCopy()}.
+         *
+         * @param nameCopy the new value
+         * @return this builder
+         */
         public Builder nameCopy(NameCopy nameCopy) {
             this.nameCopy = nameCopy;
             return this;
         }
 
-        /** @see KernelProfile#stopRule() */
+        /**
+         * Sets {@link KernelProfile#stopRule()}.
+         *
+         * @param stopRule the new value
+         * @return this builder
+         */
         public Builder stopRule(StopRule stopRule) {
             this.stopRule = stopRule;
             return this;
         }
 
-        /** @see KernelProfile#busyUnlessLive() */
+        /**
+         * Sets {@link KernelProfile#busyUnlessLive()}.
+         *
+         * @param busyUnlessLive the new value
+         * @return this builder
+         */
         public Builder busyUnlessLive(boolean busyUnlessLive) {
             this.busyUnlessLive = busyUnlessLive;
             return this;
         }
 
-        /** @see KernelProfile#forcedUnloadTaint() */
+        /**
+         * Sets {@link KernelProfile#forcedUnloadTaint()}.
+         *
+         * @param taint the new value
+         * @return this builder
+         */
         public Builder forcedUnloadTaint(Taint taint) {
             this.forcedUnloadTaint = taint;
             return this;
         }
 
-        /** @see KernelProfile#hasModulesDisabledSysctl() */
+        /**
+         * Sets {@link KernelProfile#hasModulesDisabledSysctl()}.
+         *
+         * @param exists the new value
+         * @return this builder
+         */
         public Builder modulesDisabledSysctl(boolean exists) {
             this.modulesDisabledSysctl = exists;
             return this;
         }
 
-        /** @see KernelProfile#warnsWithoutNonblock() */
+        /**
+         * Sets {@link KernelProfile#warnsWithoutNonblock()}.
+         *
+         * @param warns the new value
+         * @return this builder
+         */
         public Builder warnsWithoutNonblock(boolean warns) {
             this.warnsWithoutNonblock = warns;
             return this;
         }
 
-        /** @see KernelProfile#procModulesFormat() */
+        /**
+         * Sets {@link KernelProfile#procModulesFormat()}.
+         *
+         * @param format the new value
+         * @return this builder
+         */
         public Builder procModulesFormat(ProcModulesFormat format) {
             this.procModulesFormat = format;
             return this;
         }
 
-        /** @see KernelProfile#duplicateLoad() */
+        /**
+         * Sets {@link KernelProfile#duplicateLoad()}.
+         *
+         * @param rule the new value
+         * @return this builder
+         */
         public Builder duplicateLoad(DuplicateLoad rule) {
             this.duplicateLoad = rule;
             return this;
         }
 
-        /** @see KernelProfile#idempotentFileLoad() */
+        /**
+         * Sets {@link KernelProfile#idempotentFileLoad()}.
+         *
+         * @param idempotent the new value
+         * @return this builder
+         */
         public Builder idempotentFileLoad(boolean idempotent) {
             this.idempotentFileLoad = idempotent;
             return this;
         }
 
-        /** @see KernelProfile#hasCreateModuleCall() */
+        /**
+         * Sets {@link KernelProfile#hasCreateModuleCall()}.
+         *
+         * @param exists the new value
+         * @return this builder
+         */
         public Builder createModuleCall(boolean exists) {
             this.createModuleCall = exists;
             return this;
         }
 
-        /** @see KernelProfile#hasQueryModuleCall() */
+        /**
+         * Sets {@link KernelProfile#hasQueryModuleCall()}.
+         *
+         * @param exists the new value
+         * @return this builder
+         */
         public Builder queryModuleCall(boolean exists) {
             this.queryModuleCall = exists;
             return this;
         }
 
-        /** @see KernelProfile#hasSysfs() */
+        /**
+         * Sets {@link KernelProfile#hasSysfs()}.
+         *
+         * @param exists the new value
+         * @return this builder
+         */
         public Builder sysfs(boolean exists) {
             this.sysfs = exists;
             return this;
@@ -619,6 +714,7 @@ public final class KernelProfile {
         /**
          * The profile.
          *
+         * @return the profile with this builder's release and rules
          * @throws NullPointerException     when the release or a rule is null
          * @throws IllegalArgumentException for an unparsable release, or a name copy or stop rule that does not go
          *                                  with the delete_module call

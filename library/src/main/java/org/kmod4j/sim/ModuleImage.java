@@ -30,6 +30,11 @@ public record ModuleImage(ModuleName name, long coreSize, long initSize, Set<Tai
                           Optional<Errno> initError, Optional<String> device, List<String> parameters,
                           boolean autoclean) {
 
+    /**
+     * An image; the collections are copied.
+     *
+     * @throws IllegalArgumentException for a negative size, or an {@code initError} without an init function
+     */
     public ModuleImage {
         Objects.requireNonNull(name);
         taints = Set.copyOf(taints);
@@ -44,16 +49,34 @@ public record ModuleImage(ModuleName name, long coreSize, long initSize, Set<Tai
         }
     }
 
-    /** An init or exit function: how long it runs, fixed or taken from a module parameter at load time. */
+    /**
+     * An init or exit function: how long it runs, fixed or taken from a module parameter at load time.
+     *
+     * @param fixedMillis       the run time in milliseconds, when no parameter gives it
+     * @param durationParameter the module parameter whose value is the run time in milliseconds, if any
+     */
     public record Function(long fixedMillis, Optional<String> durationParameter) {
+        /** {@return a function that returns at once} */
         public static Function instant() {
             return new Function(0, Optional.empty());
         }
 
+        /**
+         * A function that runs for a fixed time.
+         *
+         * @param millis the run time in milliseconds
+         * @return the function
+         */
         public static Function taking(long millis) {
             return new Function(millis, Optional.empty());
         }
 
+        /**
+         * A function that runs as many milliseconds as a module parameter says at load time.
+         *
+         * @param parameter the parameter's name
+         * @return the function
+         */
         public static Function takingParameter(String parameter) {
             return new Function(0, Optional.of(parameter));
         }
@@ -71,16 +94,22 @@ public record ModuleImage(ModuleName name, long coreSize, long initSize, Set<Tai
         }
     }
 
-    /** A builder with the defaults of a plain in-memory module: no taint, init and exit that return at once. */
+    /**
+     * A builder with the defaults of a plain in-memory module: no taint, init and exit that return at once.
+     *
+     * @param name the module's name
+     * @return the builder
+     */
     public static Builder builder(String name) {
         return new Builder(ModuleName.of(name));
     }
 
-    /** Whether {@code /proc/modules} calls it {@code [permanent]}: an init function and no exit function. */
+    /** {@return whether {@code /proc/modules} calls it {@code [permanent]}: an init function and no exit function} */
     public boolean permanent() {
         return init.isPresent() && exit.isEmpty();
     }
 
+    /** Builds a {@link ModuleImage} step by step; {@link ModuleImage#builder} gives one with the defaults. */
     public static final class Builder {
         private final ModuleName name;
         private long coreSize = 16384;
@@ -99,61 +128,128 @@ public record ModuleImage(ModuleName name, long coreSize, long initSize, Set<Tai
             this.name = name;
         }
 
+        /**
+         * The size of its core, 16384 by default.
+         *
+         * @param bytes the core size in bytes
+         * @return this builder
+         */
         public Builder coreSize(long bytes) {
             this.coreSize = bytes;
             return this;
         }
 
+        /**
+         * The size of its init section, 0 by default.
+         *
+         * @param bytes the init size in bytes
+         * @return this builder
+         */
         public Builder initSize(long bytes) {
             this.initSize = bytes;
             return this;
         }
 
+        /**
+         * Its taint flags, none by default.
+         *
+         * @param taints the taint flags loading it sets
+         * @return this builder
+         */
         public Builder taints(Set<Taint> taints) {
             this.taints = taints;
             return this;
         }
 
+        /**
+         * The symbols it exports, none by default.
+         *
+         * @param symbols the exported symbols
+         * @return this builder
+         */
         public Builder exports(String... symbols) {
             this.exports = List.of(symbols);
             return this;
         }
 
+        /**
+         * The symbols it uses, none by default.
+         *
+         * @param symbols the symbols it uses
+         * @return this builder
+         */
         public Builder uses(String... symbols) {
             this.uses = List.of(symbols);
             return this;
         }
 
+        /**
+         * Its init function, an instant one by default.
+         *
+         * @param init the init function, or {@code null} for none
+         * @return this builder
+         */
         public Builder init(Function init) {
             this.init = Optional.ofNullable(init);
             return this;
         }
 
+        /**
+         * Its exit function, an instant one by default.
+         *
+         * @param exit the exit function, or {@code null} for none
+         * @return this builder
+         */
         public Builder exit(Function exit) {
             this.exit = Optional.ofNullable(exit);
             return this;
         }
 
+        /**
+         * What its init function returns, success by default.
+         *
+         * @param errno the errno init fails with, or {@code null} for success
+         * @return this builder
+         */
         public Builder initError(Errno errno) {
             this.initError = Optional.ofNullable(errno);
             return this;
         }
 
+        /**
+         * A character device whose open() holds a reference on the module; none by default.
+         *
+         * @param path the device's path, or {@code null} for none
+         * @return this builder
+         */
         public Builder device(String path) {
             this.device = Optional.ofNullable(path);
             return this;
         }
 
+        /**
+         * Its module parameters, none by default.
+         *
+         * @param names the parameters' names
+         * @return this builder
+         */
         public Builder parameters(String... names) {
             this.parameters = List.of(names);
             return this;
         }
 
+        /**
+         * 2.4 only: whether it was loaded with MOD_AUTOCLEAN ({@code insmod -k}); false by default.
+         *
+         * @param autoclean whether the NULL-name sweep may unload it
+         * @return this builder
+         */
         public Builder autoclean(boolean autoclean) {
             this.autoclean = autoclean;
             return this;
         }
 
+        /** {@return the image} */
         public ModuleImage build() {
             return new ModuleImage(name, coreSize, initSize, taints, exports, uses, init, exit, initError, device,
                     parameters, autoclean);

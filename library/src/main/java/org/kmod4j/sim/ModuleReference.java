@@ -16,7 +16,7 @@ public final class ModuleReference {
         this.module = module;
     }
 
-    /** The module this reference holds. */
+    /** {@return the name of the module this reference holds} */
     public String moduleName() {
         return module.name;
     }
@@ -37,7 +37,7 @@ public final class ModuleReference {
         return kernel.modulePut(module, "module_put");
     }
 
-    /** Whether {@link #release()} was called. */
+    /** {@return whether {@link #release()} was called} */
     public boolean isReleased() {
         return released.get();
     }

@@ -14,7 +14,14 @@ public record QueryModuleResult(Errno error, List<String> names, ModuleInfo info
 
     /** The {@code which} argument (include/linux/module.h of 2.4). */
     public enum Which {
-        QM_MODULES(1), QM_DEPS(2), QM_REFS(3), QM_INFO(5);
+        /** The names of all loaded modules. */
+        QM_MODULES(1),
+        /** The names of the modules this one uses. */
+        QM_DEPS(2),
+        /** The names of the modules that use this one. */
+        QM_REFS(3),
+        /** The module's {@code struct module_info}. */
+        QM_INFO(5);
 
         private final int value;
 
@@ -22,15 +29,24 @@ public record QueryModuleResult(Errno error, List<String> names, ModuleInfo info
             this.value = value;
         }
 
+        /** {@return the number the syscall takes} */
         public int value() {
             return value;
         }
     }
 
-    /** {@code struct module_info}: address, size, MOD_* flags, use count. */
+    /**
+     * {@code struct module_info}: address, size, MOD_* flags, use count.
+     *
+     * @param address  the module's load address
+     * @param size     the module's size in bytes
+     * @param flags    the {@code MOD_*} flags
+     * @param usecount the module's use count
+     */
     public record ModuleInfo(long address, long size, long flags, long usecount) {
     }
 
+    /** A result; {@code names} is copied. */
     public QueryModuleResult {
         names = names == null ? null : List.copyOf(names);
     }

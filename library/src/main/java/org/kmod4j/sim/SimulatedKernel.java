@@ -124,41 +124,54 @@ public final class SimulatedKernel implements ModuleSubsystem {
         }
     }
 
-    /** A builder: Debian 12's kernel (6.1.192, force unload on) on a virtual clock unless told otherwise. */
+    /** {@return a builder: Debian 12's kernel (6.1.192, force unload on) on a virtual clock unless told otherwise} */
     public static Builder builder() {
         return new Builder();
     }
 
     // ---- callers -------------------------------------------------------------------------------------------
 
-    /** A new process with {@code CAP_SYS_MODULE} (root). */
+    /**
+     * A new process with {@code CAP_SYS_MODULE} (root).
+     *
+     * @param name the process's name
+     * @return the task
+     */
     public Task newTask(String name) {
         return new Task(this, name, true);
     }
 
-    /** The task this kernel's {@link ModuleSubsystem} methods run as. */
+    /** {@return the task this kernel's {@link ModuleSubsystem} methods run as} */
     public Task rootTask() {
         return rootTask;
     }
 
     // ---- the module files the load side can find ------------------------------------------------------------
 
-    /** Makes {@code NAME.ko} available to {@code finit_module}. */
+    /**
+     * Makes {@code NAME.ko} available to {@code finit_module}.
+     *
+     * @param image the module file
+     */
     public void declare(ModuleImage image) {
         images.put(image.name().value(), image);
     }
 
-    /** Adds a built-in module: a {@code /sys/module} directory, no {@code /proc/modules} line. */
+    /**
+     * Adds a built-in module: a {@code /sys/module} directory, no {@code /proc/modules} line.
+     *
+     * @param builtin the built-in module
+     */
     public void declareBuiltin(BuiltinModule builtin) {
         builtins.put(builtin.name().value(), builtin);
     }
 
-    /** The module images {@link #declare}d (those a load can find), by name. */
+    /** {@return the module images {@link #declare}d (those a load can find), by name} */
     public List<ModuleImage> declaredImages() {
         return images.values().stream().sorted(java.util.Comparator.comparing(i -> i.name().value())).toList();
     }
 
-    /** The built-in modules {@link #declareBuiltin}d, by name. */
+    /** {@return the built-in modules {@link #declareBuiltin}d, by name} */
     public List<BuiltinModule> declaredBuiltins() {
         return builtins.values().stream().sorted(java.util.Comparator.comparing(b -> b.name().value())).toList();
     }
@@ -222,21 +235,39 @@ public final class SimulatedKernel implements ModuleSubsystem {
         }
     }
 
-    /** 2.4's {@code create_module(name, size)} as root; ENOSYS on later kernels, which dropped it. */
+    /**
+     * 2.4's {@code create_module(name, size)} as root; ENOSYS on later kernels, which dropped it.
+     *
+     * @param name the module's name, or a pointer the kernel cannot read
+     * @param size the size to allocate, in bytes
+     * @return 0 or the kernel's errno
+     */
     public SyscallResult createModule(UserString name, long size) {
         return profile.hasCreateModuleCall()
                 ? linux24.createModule(rootTask, name, size)
                 : SyscallResult.failed(Errno.ENOSYS);
     }
 
-    /** 2.4's {@code query_module(name, which, ...)}; ENOSYS on later kernels, which dropped it. */
+    /**
+     * 2.4's {@code query_module(name, which, ...)}; ENOSYS on later kernels, which dropped it.
+     *
+     * @param name  the module's name, or a pointer the kernel cannot read
+     * @param which what to ask
+     * @return the answer or the kernel's errno
+     */
     public QueryModuleResult queryModule(UserString name, QueryModuleResult.Which which) {
         return profile.hasQueryModuleCall()
                 ? linux24.queryModule(name, which)
                 : QueryModuleResult.failed(Errno.ENOSYS);
     }
 
-    /** {@code finit_module()} of {@code NAME.ko} as root. */
+    /**
+     * {@code finit_module()} of {@code NAME.ko} as root.
+     *
+     * @param name       the declared image's module name
+     * @param parameters the parameter string, such as {@code "delay=100"}
+     * @return 0 or the kernel's errno
+     */
     public SyscallResult loadModule(String name, String parameters) {
         return loadModule(rootTask, name, parameters);
     }
@@ -251,6 +282,9 @@ public final class SimulatedKernel implements ModuleSubsystem {
     /**
      * {@code try_module_get()} on a loaded module, found and got under the module mutex as kernel code that looks a
      * module up does: refused (empty) when it is not loaded, GOING, or its base reference is already gone.
+     *
+     * @param name the module's name
+     * @return the reference, or empty when refused
      */
     public Optional<ModuleReference> tryModuleGet(String name) {
         clock.noteCaller();
@@ -279,6 +313,9 @@ public final class SimulatedKernel implements ModuleSubsystem {
     /**
      * {@code open()} of a module's character device: the file's {@code fops->owner} is got with
      * {@code try_module_get}. ENOENT when no such device node exists, ENODEV when its module is going away.
+     *
+     * @param path the device node's path
+     * @return the reference held by the open file, or the errno
      */
     public DeviceOpen openDevice(String path) {
         clock.noteCaller();
@@ -295,7 +332,12 @@ public final class SimulatedKernel implements ModuleSubsystem {
         }
     }
 
-    /** The outcome of {@link #openDevice}: a reference, or the errno open() returned. */
+    /**
+     * The outcome of {@link #openDevice}: a reference, or the errno open() returned.
+     *
+     * @param reference the reference the open file holds, or null on failure
+     * @param error     the errno open() returned, or null on success
+     */
     public record DeviceOpen(ModuleReference reference, Errno error) {
     }
 
@@ -422,12 +464,12 @@ public final class SimulatedKernel implements ModuleSubsystem {
         }
     }
 
-    /** The global {@code tainted_mask}, as {@code /proc/sys/kernel/tainted} shows it. */
+    /** {@return the global {@code tainted_mask}, as {@code /proc/sys/kernel/tainted} shows it} */
     public long taintedMask() {
         return taintedMask.get();
     }
 
-    /** Whether {@code modules_disabled} is set. */
+    /** {@return whether {@code modules_disabled} is set} */
     public boolean modulesDisabled() {
         return modulesDisabled;
     }
@@ -436,6 +478,9 @@ public final class SimulatedKernel implements ModuleSubsystem {
      * Writes {@code /proc/sys/kernel/modules_disabled}: only the transition to 1 is allowed, so this is a one-way
      * latch: the {@code modules_disabled} entry of kernel/sysctl.c, 2.6.31, is {@code proc_dointvec_minmax} with
      * both bounds 1.
+     *
+     * @param value the value written
+     * @return 0; EINVAL for any value but 1; ENOENT before 2.6.31, which has no such file
      */
     public SyscallResult setModulesDisabled(int value) {
         if (!profile.hasModulesDisabledSysctl()) {
@@ -484,31 +529,41 @@ public final class SimulatedKernel implements ModuleSubsystem {
         return files.list(path);
     }
 
-    /** Writes a kernel file as root ({@code echo TEXT > PATH}): the sysctls {@code modules_disabled} and {@code tainted}. */
+    /**
+     * Writes a kernel file as root ({@code echo TEXT > PATH}): the sysctls {@code modules_disabled} and
+     * {@code tainted}.
+     *
+     * @param path the file's absolute path
+     * @param text what is written
+     * @return 0 or the errno the write gives
+     */
     public SyscallResult writeFile(String path, String text) {
         return files.write(path, text);
     }
 
     // ---- accessors -----------------------------------------------------------------------------------------
 
+    /** {@return the kernel generation and its rules} */
     public KernelProfile profile() {
         return profile;
     }
 
+    /** {@return the build options} */
     public KernelConfig config() {
         return config;
     }
 
+    /** {@return the clock the kernel sleeps and waits on} */
     public KernelClock clock() {
         return clock;
     }
 
-    /** The kernel log ({@code dmesg}). */
+    /** {@return the kernel log ({@code dmesg})} */
     public KernelLog log() {
         return log;
     }
 
-    /** Every oops the run hit, oldest first: each one a crash on a real kernel. */
+    /** {@return every oops the run hit, oldest first: each one a crash on a real kernel} */
     public List<Oops> oopses() {
         return List.copyOf(oopses);
     }
@@ -535,6 +590,9 @@ public final class SimulatedKernel implements ModuleSubsystem {
          *                                  reference count below 0 other than the -1 of a GOING module whose base
          *                                  reference was dropped; at {@link #build()} for a taint letter the
          *                                  simulator does not know
+         *
+         * @param snapshotNewestFirst the modules, as {@link ModuleSubsystem#loadedModules()} lists them
+         * @return this builder
          */
         public Builder restore(List<LoadedModule> snapshotNewestFirst) {
             java.util.Set<String> names = new java.util.HashSet<>();
@@ -557,44 +615,84 @@ public final class SimulatedKernel implements ModuleSubsystem {
             return this;
         }
 
-        /** The taint mask to start with ({@code /proc/sys/kernel/tainted}). */
+        /**
+         * The taint mask to start with ({@code /proc/sys/kernel/tainted}).
+         *
+         * @param mask the taint mask
+         * @return this builder
+         */
         public Builder taintedMask(long mask) {
             this.taintedMask = mask;
             return this;
         }
 
-        /** Whether {@code modules_disabled} is already set (for profiles that have it). */
+        /**
+         * Whether {@code modules_disabled} is already set (for profiles that have it).
+         *
+         * @param disabled whether it is set
+         * @return this builder
+         */
         public Builder modulesDisabled(boolean disabled) {
             this.modulesDisabled = disabled;
             return this;
         }
 
+        /**
+         * The kernel generation; {@link KernelProfile#debian12()} by default.
+         *
+         * @param profile the profile
+         * @return this builder
+         */
         public Builder profile(KernelProfile profile) {
             this.profile = Objects.requireNonNull(profile);
             return this;
         }
 
+        /**
+         * The build options; {@link KernelConfig#debian()} by default.
+         *
+         * @param config the build options
+         * @return this builder
+         */
         public Builder config(KernelConfig config) {
             this.config = Objects.requireNonNull(config);
             return this;
         }
 
-        /** The clock; a {@link VirtualClock} by default. Use {@link RealClock} to drive it from real threads. */
+        /**
+         * The clock; a {@link VirtualClock} by default. Use {@link RealClock} to drive it from real threads.
+         *
+         * @param clock the clock
+         * @return this builder
+         */
         public Builder clock(KernelClock clock) {
             this.clock = Objects.requireNonNull(clock);
             return this;
         }
 
+        /**
+         * A module file to {@link SimulatedKernel#declare}.
+         *
+         * @param image the module file
+         * @return this builder
+         */
         public Builder module(ModuleImage image) {
             images.add(image);
             return this;
         }
 
+        /**
+         * A built-in module to {@link SimulatedKernel#declareBuiltin}.
+         *
+         * @param builtin the built-in module
+         * @return this builder
+         */
         public Builder builtin(BuiltinModule builtin) {
             builtins.add(builtin);
             return this;
         }
 
+        /** {@return the kernel, started} */
         public SimulatedKernel build() {
             if (clock == null) {
                 clock = new VirtualClock();

@@ -19,11 +19,12 @@ public final class Task {
         this.capSysModule = new AtomicBoolean(capSysModule);
     }
 
+    /** {@return the task's name, as scenarios and messages show it} */
     public String name() {
         return name;
     }
 
-    /** Whether the effective set holds {@code CAP_SYS_MODULE}. */
+    /** {@return whether the effective set holds {@code CAP_SYS_MODULE}} */
     public boolean hasCapSysModule() {
         return capSysModule.get();
     }
@@ -33,27 +34,57 @@ public final class Task {
         capSysModule.set(false);
     }
 
-    /** A child process (fork): same credentials, its own from then on. */
+    /**
+     * A child process (fork): same credentials, its own from then on.
+     *
+     * @param childName the child's name
+     * @return the child task
+     */
     public Task fork(String childName) {
         return new Task(kernel, childName, capSysModule.get());
     }
 
-    /** {@code delete_module(name, flags)} as this task. */
+    /**
+     * {@code delete_module(name, flags)} as this task.
+     *
+     * @param moduleName the name, or a pointer the kernel cannot read
+     * @param flags      the raw flags word
+     * @return 0 or the kernel's errno
+     */
     public SyscallResult deleteModule(UserString moduleName, int flags) {
         return kernel.deleteModule(this, moduleName, flags);
     }
 
-    /** {@code delete_module(name, flags)} as this task, with a NUL-terminated name. */
+    /**
+     * {@code delete_module(name, flags)} as this task, with a NUL-terminated name.
+     *
+     * @param moduleName the module's name
+     * @param flags      the raw flags word
+     * @return 0 or the kernel's errno
+     */
     public SyscallResult deleteModule(String moduleName, int flags) {
         return deleteModule(UserString.of(moduleName), flags);
     }
 
-    /** The bounded wait of {@link org.kmod4j.api.ModuleSubsystem#deleteModuleWaiting} as this task. */
+    /**
+     * The bounded wait of {@link org.kmod4j.api.ModuleSubsystem#deleteModuleWaiting} as this task.
+     *
+     * @param moduleName the module's name
+     * @param flags      the raw flags word; O_NONBLOCK is added
+     * @param timeout    the longest wait for the references to drop
+     * @return the last result and the time left
+     */
     public org.kmod4j.api.TimedRemoval deleteModuleWaiting(String moduleName, int flags, java.time.Duration timeout) {
         return kernel.deleteModuleWaiting(this, moduleName, flags, timeout);
     }
 
-    /** {@code finit_module()} of the declared image {@code moduleName.ko} with a parameter string. */
+    /**
+     * {@code finit_module()} of the declared image {@code moduleName.ko} with a parameter string.
+     *
+     * @param moduleName the declared image's module name
+     * @param parameters the parameter string, such as {@code "delay=100"}
+     * @return 0 or the kernel's errno
+     */
     public SyscallResult loadModule(String moduleName, String parameters) {
         return kernel.loadModule(this, moduleName, parameters);
     }

@@ -22,23 +22,34 @@ public interface KernelClock {
     /**
      * {@code millis} within {@code [0, TimedRemoval.MAX_TIMEOUT]}: the clocks sleep and wait at most that long (an init
      * function declared to take {@code Long.MAX_VALUE} ms sleeps about 146 years), so that no deadline overflows.
+     *
+     * @param millis a requested sleep or wait, in milliseconds
+     * @return {@code millis}, negative ones raised to 0 and longer ones lowered to the maximum
      */
     static long clampMillis(long millis) {
         return Math.min(Math.max(0, millis), org.kmod4j.api.TimedRemoval.MAX_TIMEOUT.toMillis());
     }
 
-    /** Milliseconds since the clock started. */
+    /** {@return the milliseconds since the clock started} */
     long nowMillis();
 
-    /** {@code msleep(ms)}: uninterruptible. */
+    /**
+     * {@code msleep(ms)}: uninterruptible.
+     *
+     * @param millis how long to sleep, in milliseconds
+     */
     void sleep(long millis);
 
-    /** A new, empty wait queue ({@code DECLARE_WAIT_QUEUE_HEAD}). */
+    /** {@return a new, empty wait queue ({@code DECLARE_WAIT_QUEUE_HEAD})} */
     WaitQueue newWaitQueue();
 
     /**
      * Starts a task (a second process of a scenario, a kernel thread) that takes part in this clock's time. With a
      * virtual clock it runs only while every other task is blocked, so runs stay deterministic.
+     *
+     * @param name the thread's name
+     * @param body what the task does
+     * @return the started thread
      */
     Thread startTask(String name, Runnable body);
 
@@ -56,7 +67,10 @@ public interface KernelClock {
          * Sleeps until {@code condition} holds ({@code wait_event_timeout}, or {@code wait_event_interruptible_timeout}
          * when {@code interruptible}). The condition is re-checked after every wake-up.
          *
+         * @param condition     what the sleeper waits for
          * @param timeoutMillis how long at most; negative for no limit
+         * @param interruptible whether a signal (an interrupt of the thread) ends the wait
+         * @return why the wait ended
          */
         WaitOutcome await(BooleanSupplier condition, long timeoutMillis, boolean interruptible);
 

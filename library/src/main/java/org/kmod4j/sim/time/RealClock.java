@@ -9,6 +9,10 @@ import java.util.function.BooleanSupplier;
 public final class RealClock implements KernelClock {
     private final long start = System.nanoTime();
 
+    /** A clock whose time 0 is now. */
+    public RealClock() {
+    }
+
     @Override
     public long nowMillis() {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

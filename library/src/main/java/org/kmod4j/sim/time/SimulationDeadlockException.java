@@ -7,6 +7,11 @@ package org.kmod4j.sim.time;
 public final class SimulationDeadlockException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A deadlock that {@code message} describes.
+     *
+     * @param message which task found every task asleep
+     */
     public SimulationDeadlockException(String message) {
         super(message);
     }

@@ -64,6 +64,10 @@ public final class VirtualClock implements KernelClock {
     private long parkedSince = -1;
     private long parkedActivity;
 
+    /** A clock at time 0, with no tasks yet. */
+    public VirtualClock() {
+    }
+
     /** One thread taking part in virtual time. */
     private final class Task {
         final Thread thread;
