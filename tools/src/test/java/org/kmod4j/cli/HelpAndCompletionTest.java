@@ -45,7 +45,7 @@ class HelpAndCompletionTest {
         String[] r = run("generate-completion");
         assertEquals("0", r[0]);
         assertTrue(r[1].contains("complete -F _complete_kmod4j -o default kmod4j"), r[1]);
-        assertTrue(r[1].contains("local commands=\"sim generate-completion\""), "the top-level commands");
+        assertTrue(r[1].contains("local commands=\"sim graph generate-completion\""), "the top-level commands");
         assertTrue(r[1].contains("local commands=\"run compare\""), "the sim subcommands");
     }
 
