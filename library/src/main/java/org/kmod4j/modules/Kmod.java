@@ -369,14 +369,20 @@ public final class Kmod {
     }
 
     /**
-     * The modules a name, an alias ({@code pci:v00008086d...}, {@code symbol:foo}) or a modprobe.d alias stands for,
-     * looked up as {@code modprobe} does; empty when none.
+     * The modules a name, an alias ({@code pci:v00008086d...}, {@code symbol:foo}), a modprobe.d alias or a module
+     * file's path ({@code .../snd-pcm.ko}, {@code .ko.xz}: named by its basename, as rmmod does) stands for, looked up
+     * as {@code modprobe} does; empty when none.
      *
      * @throws IllegalArgumentException for an invalid alias (an unbalanced bracket)
      * @param nameOrAlias a module name or an alias
      * @return the modules it stands for, possibly none
      */
     public List<Module> lookup(String nameOrAlias) {
+        if (nameOrAlias.endsWith(".ko") || nameOrAlias.contains(".ko.")) {
+            // a module file's path (as rmmod takes it): the module is named by the file's basename
+            String base = nameOrAlias.substring(nameOrAlias.lastIndexOf('/') + 1);
+            return base.isEmpty() ? List.of() : List.of(module(base));
+        }
         ModprobeRemover lookup = new ModprobeRemover(this, RemoveOptions.modprobe().build(), resources());
         List<String> names = lookup.lookupNames(nameOrAlias);
         if (names == null) {

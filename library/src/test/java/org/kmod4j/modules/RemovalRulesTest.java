@@ -229,6 +229,26 @@ class RemovalRulesTest {
     }
 
     @Test
+    void lookupFindsAModuleByNameByDashedNameAndByTheBasenameOfItsFile() {
+        Kmod kmod = Kmod.simulator(stack());
+        for (String given : List.of("top", "kernel/top.ko", "/lib/modules/6.1.192/kernel/top.ko.xz")) {
+            assertEquals(List.of("top"), kmod.lookup(given).stream().map(Module::name).toList(), given);
+        }
+        assertEquals(List.of(), kmod.lookup("nosuch"));
+    }
+
+    @Test
+    void lookupResolvesAModprobeDAliasOnAFixtureWithoutChangingIt() {
+        Kmod kmod = Kmod.fixture(LibraryReadmeExampleTest.example("fixture"));
+        List<Module> found = kmod.lookup("sound-card");   // etc/modprobe.d/example.conf: alias sound-card snd_hda_intel
+        assertEquals(List.of("snd_hda_intel"), found.stream().map(Module::name).toList());
+        assertEquals(Module.State.LIVE, found.getFirst().state());
+        // modules.dep's line, in load order (the line reversed, as libkmod gives it)
+        assertEquals(List.of("soundcore", "snd", "snd_timer", "snd_pcm"),
+                kmod.module("snd_hda_intel").dependencies());
+    }
+
+    @Test
     void optionsOfModprobeSemanticsAreRefusedForRmmodSemantics() {
         assertThrows(IllegalStateException.class, () -> RemoveOptions.rmmod().withHolders());
         assertThrows(IllegalArgumentException.class, () -> RemoveOptions.modprobe().waitUpTo(Duration.ofSeconds(-1)));
