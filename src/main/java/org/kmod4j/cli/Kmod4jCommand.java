@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 /** {@code kmod4j}: the umbrella command. */
 @Command(name = "kmod4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Linux kernel-module unloading: a kernel-exact simulator and kmod-compatible tools.",
-        subcommands = {SimCommand.class, CompletionCommand.class},
+        subcommands = {SimCommand.class, SnapshotCommand.class, ExplainCommand.class, CompletionCommand.class},
         footerHeading = "%nkmod-compatible tools (also by program name, through a symlink to the launcher):%n",
         footer = {"  lsmod      Show the loaded modules (kmod 30's lsmod)",
                 "  rmmod      Remove modules (kmod 30's rmmod)",

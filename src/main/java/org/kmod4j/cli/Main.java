@@ -69,6 +69,8 @@ public final class Main {
                     return Rmmod.run("rmmod", rest, io);
                 case "modprobe":
                     return Modprobe.run("modprobe", rest, io);
+                case "explain":
+                    return ExplainCommand.run(rest, out, err);
                 case "sim":
                     Integer status = rest.size() > 1 && rest.get(0).equals("run")
                             ? SimCommand.Run.runPlain(rest.subList(1, rest.size()), out, err) : null;
