@@ -421,6 +421,8 @@ final class ExplainCommand implements Callable<Integer> {
                 call = rec.calls.get(callIndex++);
                 Map<String, Object> s = new LinkedHashMap<>((Map<String, Object>) scm);
                 s.put("flag_names", flagNames(call.flags()));
+                Errno errno = call.errno() == 0 ? null : Errno.ofNumber(call.errno());
+                s.put("errno", errno == null ? null : errno.name());
                 step.put("syscall", s);
             }
             LoadedModule before = call != null ? call.before() : find(rec.initial, module);
@@ -523,7 +525,9 @@ final class ExplainCommand implements Callable<Integer> {
             case "would-remove" -> "would be removed (dry run: not removed)";
             case "already-removed" -> "already removed earlier in this run";
             case "in-use-by" -> "in use by " + holders + ": remove them first (rmmod checks before delete_module)";
-            case "in-use" -> "in use" + refs + ": references held outside modules (open devices, ...)";
+            case "in-use" -> before != null && !before.holders().isEmpty()
+                    ? "in use by " + holders + refs + ": the kernel refuses while other modules use it, even forced"
+                    : "in use" + refs + ": references held outside modules (open devices, mounts, ...)";
             case "builtin", "builtin-ignored" -> "builtin: part of the kernel image, never removable";
             case "not-loaded", "not-in-kernel" -> "not loaded: already absent";
             case "not-found" -> "not found: no module or alias of that name";
@@ -582,12 +586,12 @@ final class ExplainCommand implements Callable<Integer> {
                         .append(Boolean.TRUE.equals(before.get("permanent")) ? ", permanent" : "").append('\n');
             }
             if (s.get("syscall") instanceof Map<?, ?> sc) {
-                Object result = sc.get("result");
+                Object errno = sc.get("errno");
                 b.append("     delete_module(\"").append(s.get("module")).append("\", ")
                         .append(((List<String>) sc.get("flag_names")).isEmpty() ? "0"
                                 : String.join("|", (List<String>) sc.get("flag_names")))
-                        .append(") = ").append("0".equals(String.valueOf(result)) || "ok".equals(result) ? "0"
-                                : "-1 " + result).append('\n');
+                        .append(") = ").append(errno == null ? "0" : "-1 " + errno + " (" + Errno.valueOf(String.valueOf(errno))
+                                .message() + ")").append('\n');
             } else if (!"would-run-command".equals(s.get("outcome"))) {
                 b.append("     no delete_module call\n");
             }
