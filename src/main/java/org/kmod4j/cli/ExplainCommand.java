@@ -458,8 +458,8 @@ final class ExplainCommand implements Callable<Integer> {
             if ("dependency".equals(e.get("role")) && "removed".equals(outcome)) {
                 cascade.add(module);
             }
-            if (outcome.startsWith("not-") && !outcome.equals("not-processed") || outcome.startsWith("builtin")) {
-                absent.add(module + " (" + outcome + ")");
+            if (List.of("not-loaded", "not-in-kernel", "builtin", "builtin-ignored").contains(cause)) {
+                absent.add(module + " (" + (cause.startsWith("builtin") ? "builtin" : "not loaded") + ")");
             }
             steps.add(step);
         }
