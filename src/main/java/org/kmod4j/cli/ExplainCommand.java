@@ -80,6 +80,12 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     private int explain(List<String> args, PrintWriter out, PrintWriter err) {
+        if (!args.isEmpty() && (args.get(0).equals("-h") || args.get(0).equals("--help"))) {
+            out.println(USAGE + "\nPredicts, step by step, what the command would do, by running it on a simulated "
+                    + "kernel seeded from the target's state; never changes the target. See docs/explain.md.\n"
+                    + "Exit status: 0 when the command would succeed, 1 when it would fail, 2 for bad usage.");
+            return 0;
+        }
         if (args.isEmpty() || !(args.get(0).equals("rmmod") || args.get(0).equals("modprobe"))) {
             err.println("kmod4j explain: expected rmmod or modprobe\n" + USAGE);
             return 2;
@@ -100,7 +106,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         toolArgs.removeIf(a -> a.equals("--json"));
         ToolRun run = runTool(tool, toolArgs);
-        if (run.report() == null) {
+        if (run.report() == null || run.target() == null) {
             // help, version or a usage error: the tool's own output is the answer
             out.print(run.stdout());
             err.print(run.stderr());
