@@ -42,7 +42,7 @@ import picocli.CommandLine.Unmatched;
  * state (a host or fixture is snapshot in memory and restored; a snapshot or scenario is opened fresh). The host's
  * {@code delete_module} is never called and no remove command is run.
  */
-@Command(name = "explain", description = {"Predict what 'rmmod [OPTIONS] NAME...' or 'modprobe -r [OPTIONS] NAME...' "
+@Command(name = "kmod4j explain", description = {"Predict what 'rmmod [OPTIONS] NAME...' or 'modprobe -r [OPTIONS] NAME...' "
         + "would do, step by step, without doing it (docs/explain.md).",
         "Usage: kmod4j explain rmmod|modprobe [TOOL OPTIONS] [--root DIR | --sim FILE] [--json] NAME...",
         "Exit status: 0 when the real command would succeed, 1 when it would fail, 2 for bad usage."})

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code kmod4j snapshot}: the module state of this machine or a fixture, as one snapshot file. */
-@Command(name = "snapshot", mixinStandardHelpOptions = true,
+@Command(name = "kmod4j snapshot", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Write the module state of this machine (or of a fixture tree) as one portable text file "
                 + "(docs/snapshot-format.md): /proc/modules, each module's sysfs attributes, the module directory's "
                 + "indexes, modprobe.d, the kernel release, tainted and modules_disabled.",
