@@ -166,6 +166,55 @@ public final class Kmod {
         return simulated(runner.kernel(), uses, exports, builtinNames, "simulated kernel from " + file);
     }
 
+    /**
+     * A simulated kernel restored from a snapshot file (docs/snapshot-format.md): its {@code /proc/modules} state,
+     * taint and {@code modules_disabled}, with the snapshot's module directory, builtin index and modprobe.d. Every
+     * call opens a fresh kernel; nothing of the host is read besides the file, nothing is changed.
+     *
+     * @throws KmodException when the file cannot be read or is not a valid snapshot (the message names its line)
+     */
+    public static Kmod snapshot(Path file) {
+        try {
+            return snapshot(org.kmod4j.snapshot.SnapshotFormat.read(file));
+        } catch (BadInputException e) {
+            throw new KmodException(e.getMessage());
+        }
+    }
+
+    /** A fresh simulated kernel in a snapshot's state, with its files ({@link #snapshot(Path)}). */
+    public static Kmod snapshot(org.kmod4j.snapshot.Snapshot snapshot) {
+        org.kmod4j.snapshot.SnapshotKernel kernel = new org.kmod4j.snapshot.SnapshotKernel(snapshot.newKernel(),
+                snapshot);
+        ModuleFiles files = new ModuleFiles() {
+            @Override
+            public String release() {
+                return snapshot.release();
+            }
+
+            @Override
+            public Path resolve(String absolutePath) {
+                return snapshot.configRoot().resolve(absolutePath.substring(1));
+            }
+
+            @Override
+            public ModuleDirectory moduleDirectory(String release) {
+                return snapshot.moduleDirectory(release);
+            }
+        };
+        return new Kmod(kernel, snapshot.builtinIndex(snapshot.release()), files,
+                "simulated kernel from a snapshot" + (snapshot.source() == null ? "" : " of " + snapshot.source()),
+                null, null, null, Diagnostics.NONE);
+    }
+
+    /**
+     * The same context with its kernel seen through {@code wrap} (to record the calls made on it, say); the module
+     * directory, configuration and builtins stay the same. {@code wrap} must delegate to the kernel it is given.
+     */
+    public Kmod observed(java.util.function.UnaryOperator<ModuleSubsystem> wrap) {
+        return new Kmod(Objects.requireNonNull(wrap.apply(kernel)), builtins, files, description, release,
+                moduleDirectoryName, configFiles, diagnostics);
+    }
+
     private static Kmod simulated(SimulatedKernel kernel, Map<String, List<String>> uses,
                                   Map<String, List<String>> exports, Set<String> builtinNames, String description) {
         ModuleFiles files = new ModuleFiles() {

@@ -69,6 +69,8 @@ public final class Main {
                     return Rmmod.run("rmmod", rest, io);
                 case "modprobe":
                     return Modprobe.run("modprobe", rest, io);
+                case "explain":
+                    return ExplainCommand.run(rest, out, err);
                 case "sim":
                     Integer status = rest.size() > 1 && rest.get(0).equals("run")
                             ? SimCommand.Run.runPlain(rest.subList(1, rest.size()), out, err) : null;
@@ -80,7 +82,12 @@ public final class Main {
                     break;
             }
         }
-        CommandLine cl = new CommandLine(new Kmod4jCommand());
+        // kmod4j snapshot: its own picocli command (kept out of the top-level list the completion script names)
+        boolean snapshot = args.length > 0 && args[0].equals("snapshot");
+        CommandLine cl = new CommandLine(snapshot ? new SnapshotCommand() : new Kmod4jCommand());
+        if (snapshot) {
+            args = Arrays.copyOfRange(args, 1, args.length);
+        }
         cl.setOut(out);
         cl.setErr(err);
         // picocli's own Path conversion reports a bad path with Java's exception name; this one says what is wrong.

@@ -129,6 +129,9 @@ public final class Target {
         if (o.sim() != null) {
             Path file = path("--sim", o.sim());
             try {
+                if (org.kmod4j.snapshot.SnapshotFormat.isSnapshot(file)) {
+                    return Kmod.snapshot(file);
+                }
                 return Kmod.scenario(file);
             } catch (KmodException e) {
                 throw new TargetException("--sim " + e.getMessage());
