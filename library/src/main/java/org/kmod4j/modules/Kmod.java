@@ -171,6 +171,8 @@ public final class Kmod {
      * taint and {@code modules_disabled}, with the snapshot's module directory, builtin index and modprobe.d. Every
      * call opens a fresh kernel; nothing of the host is read besides the file, nothing is changed.
      *
+     * @param file the snapshot file ({@code kmod4j snapshot -o FILE})
+     * @return a context on the restored kernel
      * @throws KmodException when the file cannot be read or is not a valid snapshot (the message names its line)
      */
     public static Kmod snapshot(Path file) {
@@ -181,7 +183,13 @@ public final class Kmod {
         }
     }
 
-    /** A fresh simulated kernel in a snapshot's state, with its files ({@link #snapshot(Path)}). */
+    /**
+     * A fresh simulated kernel in a snapshot's state, with its files ({@link #snapshot(Path)}). For kmod4j's own
+     * tools: {@code org.kmod4j.snapshot} is not exported, so a program on the module path calls {@link #snapshot(Path)}.
+     *
+     * @param snapshot a snapshot read or captured in memory
+     * @return a context on a fresh kernel restored from it
+     */
     public static Kmod snapshot(org.kmod4j.snapshot.Snapshot snapshot) {
         org.kmod4j.snapshot.SnapshotKernel kernel = new org.kmod4j.snapshot.SnapshotKernel(snapshot.newKernel(),
                 snapshot);
@@ -209,6 +217,9 @@ public final class Kmod {
     /**
      * The same context with its kernel seen through {@code wrap} (to record the calls made on it, say); the module
      * directory, configuration and builtins stay the same. {@code wrap} must delegate to the kernel it is given.
+     *
+     * @param wrap makes the kernel to use from this context's kernel
+     * @return the changed copy
      */
     public Kmod observed(java.util.function.UnaryOperator<ModuleSubsystem> wrap) {
         return new Kmod(Objects.requireNonNull(wrap.apply(kernel)), builtins, files, description, release,
