@@ -87,33 +87,31 @@ public interface ModuleDirectory {
     }
 
     /**
-     * Real index files, each opened once (as {@code kmod_load_resources()} maps them); safe for concurrent callers
-     * (an opened index is immutable).
+     * A directory of depmod's binary indexes, each opened once (as {@code kmod_load_resources()} maps them) and then
+     * searched; safe for concurrent callers (an opened index is immutable). Where the index bytes come from is the
+     * subclass's: real files, or a snapshot's records.
      */
-    public final class OnDisk implements ModuleDirectory {
+    public abstract class Indexed implements ModuleDirectory {
         private final String dirname;
-        private final Function<String, Path> files;
         private final Map<String, IndexFile> indexes = new LinkedHashMap<>();
 
-        public OnDisk(String dirname, Function<String, Path> files) {
+        protected Indexed(String dirname) {
             this.dirname = dirname;
-            this.files = files;
         }
 
-        private Path path(String absolute) {
-            try {
-                return files.apply(absolute);
-            } catch (IllegalArgumentException e) { // also InvalidPathException
-                return null;
-            }
-        }
+        /**
+         * Opens one index.
+         *
+         * @param name the index's absolute name ({@code DIRNAME/modules.dep.bin}), for messages
+         * @return the index, or null when there is no such file (libkmod goes on without it)
+         */
+        protected abstract IndexFile open(String name);
 
         private synchronized IndexFile index(String file) {
             if (indexes.containsKey(file)) {
                 return indexes.get(file);
             }
-            Path p = path(dirname + "/" + file);
-            IndexFile index = p == null ? null : IndexFile.open(p, dirname + "/" + file);
+            IndexFile index = open(dirname + "/" + file);
             indexes.put(file, index);
             return index;
         }
@@ -149,6 +147,30 @@ public interface ModuleDirectory {
             IndexFile idx = index("modules.builtin.bin");
             return idx != null && idx.search(name) != null;
         }
+    }
+
+    /** Real index files. */
+    public final class OnDisk extends Indexed {
+        private final Function<String, Path> files;
+
+        public OnDisk(String dirname, Function<String, Path> files) {
+            super(dirname);
+            this.files = files;
+        }
+
+        private Path path(String absolute) {
+            try {
+                return files.apply(absolute);
+            } catch (IllegalArgumentException e) { // also InvalidPathException
+                return null;
+            }
+        }
+
+        @Override
+        protected IndexFile open(String name) {
+            Path p = path(name);
+            return p == null ? null : IndexFile.open(p, name);
+        }
 
         @Override
         public boolean exists(String absolutePath) {
@@ -158,14 +180,14 @@ public interface ModuleDirectory {
 
         @Override
         public byte[] softdepFile() {
-            Path p = path(dirname + "/modules.softdep");
+            Path p = path(dirname() + "/modules.softdep");
             if (p == null || Files.isDirectory(p)) {
                 return null;
             }
             try {
                 return IndexFile.readBounded(p, MAX_SOFTDEP_SIZE);
             } catch (IndexFile.TooLargeException e) {
-                throw new BadInputException(dirname + "/modules.softdep: larger than "
+                throw new BadInputException(dirname() + "/modules.softdep: larger than "
                         + (MAX_SOFTDEP_SIZE >> 20) + " MiB, not read");
             } catch (java.io.IOException | RuntimeException e) {
                 return null; // open() failed: libkmod goes on without it

@@ -1,8 +1,8 @@
 package org.kmod4j.modules;
 
 import java.time.Duration;
-import java.util.List;
 import org.kmod4j.api.Errno;
+import org.kmod4j.api.ForwardingModuleSubsystem;
 import org.kmod4j.api.LoadedModule;
 import org.kmod4j.api.ModuleSubsystem;
 import org.kmod4j.api.SyscallResult;
@@ -105,40 +105,19 @@ final class DeleteCall {
     }
 
     /** Notes the flags of the last delete_module call. */
-    private static final class RecordingKernel implements ModuleSubsystem {
-        private final ModuleSubsystem kernel;
+    private static final class RecordingKernel extends ForwardingModuleSubsystem {
         volatile UserString last;
         volatile int lastFlags;
 
         RecordingKernel(ModuleSubsystem kernel) {
-            this.kernel = kernel;
+            super(kernel);
         }
 
         @Override
         public SyscallResult deleteModule(UserString name, int flags) {
             last = name;
             lastFlags = flags;
-            return kernel.deleteModule(name, flags);
-        }
-
-        @Override
-        public org.kmod4j.api.TimedRemoval deleteModuleWaiting(String name, int flags, Duration timeout) {
-            return kernel.deleteModuleWaiting(name, flags, timeout);
-        }
-
-        @Override
-        public List<LoadedModule> loadedModules() throws ViewException {
-            return kernel.loadedModules();
-        }
-
-        @Override
-        public String readFile(String path) throws ViewException {
-            return kernel.readFile(path);
-        }
-
-        @Override
-        public List<String> listDirectory(String path) throws ViewException {
-            return kernel.listDirectory(path);
+            return super.deleteModule(name, flags);
         }
     }
 

@@ -221,55 +221,15 @@ public final class Snapshot {
     }
 
     /** The recorded module directory: kmod reads the binary indexes only, and so does this. */
-    private final class Directory implements ModuleDirectory {
-        private final String dirname;
-        private final Map<String, IndexFile> indexes = new LinkedHashMap<>();
-
+    private final class Directory extends ModuleDirectory.Indexed {
         Directory(String dirname) {
-            this.dirname = dirname;
+            super(dirname);
         }
 
-        private synchronized IndexFile index(String file) {
-            if (indexes.containsKey(file)) {
-                return indexes.get(file);
-            }
-            String name = dirname + "/" + file;
+        @Override
+        protected IndexFile open(String name) {
             byte[] data = file(name);
-            IndexFile index = data == null ? null : IndexFile.parse(data, name);
-            indexes.put(file, index);
-            return index;
-        }
-
-        @Override
-        public void check() {
-            index("modules.dep.bin");
-            index("modules.builtin.bin");
-            for (WildIndex w : WildIndex.values()) {
-                index(w.file);
-            }
-        }
-
-        @Override
-        public String dirname() {
-            return dirname;
-        }
-
-        @Override
-        public String depLine(String name) {
-            IndexFile idx = index("modules.dep.bin");
-            return idx == null ? null : idx.search(name);
-        }
-
-        @Override
-        public List<String> searchWild(WildIndex which, String key) {
-            IndexFile idx = index(which.file);
-            return idx == null ? null : idx.searchWild(key);
-        }
-
-        @Override
-        public boolean isBuiltin(String name) {
-            IndexFile idx = index("modules.builtin.bin");
-            return idx != null && idx.search(name) != null;
+            return data == null ? null : IndexFile.parse(data, name);
         }
 
         @Override
@@ -279,7 +239,7 @@ public final class Snapshot {
 
         @Override
         public byte[] softdepFile() {
-            return file(dirname + "/modules.softdep");
+            return file(dirname() + "/modules.softdep");
         }
     }
 }

@@ -1,13 +1,8 @@
 package org.kmod4j.snapshot;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.kmod4j.api.LoadedModule;
-import org.kmod4j.api.ModuleSubsystem;
-import org.kmod4j.api.SyscallResult;
-import org.kmod4j.api.TimedRemoval;
-import org.kmod4j.api.UserString;
+import org.kmod4j.api.ForwardingModuleSubsystem;
 import org.kmod4j.api.ViewException;
 import org.kmod4j.sim.SimulatedKernel;
 
@@ -17,11 +12,12 @@ import org.kmod4j.sim.SimulatedKernel;
  * order is what libkmod, and so lsmod, prints; the simulator's own is the real kernfs order, a fixture's is its file
  * system's). Holders the simulator no longer has are left out; new ones (none: nothing loads) would come last.
  */
-public final class SnapshotKernel implements ModuleSubsystem {
+public final class SnapshotKernel extends ForwardingModuleSubsystem {
     private final SimulatedKernel kernel;
     private final Snapshot snapshot;
 
     public SnapshotKernel(SimulatedKernel kernel, Snapshot snapshot) {
+        super(kernel);
         this.kernel = kernel;
         this.snapshot = snapshot;
     }
@@ -29,26 +25,6 @@ public final class SnapshotKernel implements ModuleSubsystem {
     /** The simulator behind it (its taint mask, oopses, log). */
     public SimulatedKernel simulator() {
         return kernel;
-    }
-
-    @Override
-    public SyscallResult deleteModule(UserString name, int flags) {
-        return kernel.deleteModule(name, flags);
-    }
-
-    @Override
-    public TimedRemoval deleteModuleWaiting(String name, int flags, Duration timeout) {
-        return kernel.deleteModuleWaiting(name, flags, timeout);
-    }
-
-    @Override
-    public List<LoadedModule> loadedModules() throws ViewException {
-        return kernel.loadedModules();
-    }
-
-    @Override
-    public String readFile(String path) throws ViewException {
-        return kernel.readFile(path);
     }
 
     @Override

@@ -17,6 +17,7 @@ import org.kmod4j.api.BadInputException;
 import org.kmod4j.api.Errno;
 import org.kmod4j.api.LoadedModule;
 import org.kmod4j.api.ModuleName;
+import org.kmod4j.api.ForwardingModuleSubsystem;
 import org.kmod4j.api.ModuleSubsystem;
 import org.kmod4j.api.SyscallResult;
 import org.kmod4j.api.Taint;
@@ -234,7 +235,7 @@ final class ExplainCommand implements Callable<Integer> {
                 initial = List.of();
             }
             Recorder self = this;
-            return new ModuleSubsystem() {
+            return new ForwardingModuleSubsystem(k) {
                 @Override
                 public SyscallResult deleteModule(UserString name, int flags) {
                     LoadedModule before = self.find(k, name.toString());
@@ -255,20 +256,6 @@ final class ExplainCommand implements Callable<Integer> {
                     return r;
                 }
 
-                @Override
-                public List<LoadedModule> loadedModules() throws ViewException {
-                    return k.loadedModules();
-                }
-
-                @Override
-                public String readFile(String path) throws ViewException {
-                    return k.readFile(path);
-                }
-
-                @Override
-                public List<String> listDirectory(String path) throws ViewException {
-                    return k.listDirectory(path);
-                }
             };
         }
 
