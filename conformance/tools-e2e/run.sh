@@ -17,6 +17,9 @@
 # stderr, exit status, /proc/modules and /proc/sys/kernel/tainted, and write a record to the second serial port.
 # The host then compares the two boots case by case (see compare() below for the normalisation and the
 # documented differences) and prints `agree`, `differs as documented`, `skipped: REASON` or `DIFFERS`.
+# The kmod4j boot also checks kmod4j explain (docs/explain-accuracy.md): before each rmmod/modprobe case it takes
+# `kmod4j snapshot`, runs `kmod4j explain COMMAND --sim SNAPSHOT --json`, and runs the real command under strace
+# (delete_module calls only); accuracy.py then prints predicted vs observed per case ($BUILD/accuracy.md).
 #
 # Environment: KVER (guest kernel release; default: the newest installed Debian 12 6.1 kernel with headers, the
 # kernel the documented differences below were recorded on, even when 6.12 is installed beside it),
