@@ -7,6 +7,13 @@
 #   @SYSLOG (what syslogd got meanwhile) / @PROC (/proc/modules after) / @TAINTED N / @TIME centiseconds (the
 #   tool's run time) / @END NAME
 # or @SKIP REASON instead of the tool's outputs. Content lines start with '|'. Then @DONE, and the guest powers off.
+# The accuracy check of kmod4j explain (kmod4j boot, rmmod and modprobe cases only): just before the tool runs,
+# `kmod4j snapshot -o /tmp/snap-CASE`, then `kmod4j explain COMMAND --sim /tmp/snap-CASE --json` in the case's
+# directory, recorded as @PREDICT (explain's JSON on stdout), @PREDICTERR, @PREDICTRC N and @BEFOREREAL (/proc/modules
+# again, just before the real command: the state must not have moved since @BEFORE, which the snapshot was taken
+# after); or @NOPREDICT REASON (cases.sh's e2e_unpredictable). The real command then runs under
+# `strace -f --seccomp-bpf -e trace=delete_module` (output to a file, so its stdout, stderr and exit are the tool's):
+# @STRACE holds the observed delete_module calls. Without a working strace, @STRACE is absent.
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -30,6 +37,12 @@ kmod) BIN=/kmod/bin ;;
 *) BIN=/opt/kmod4j/bin ;;
 esac
 HAS_MODPROBE="$(cat /e2e/kmod4j-has-modprobe 2>/dev/null)"
+# strace for the observed delete_module calls (kmod4j boot); only if it works here (seccomp-bpf filter, ptrace)
+STRACE=
+if [ "$TOOL" = kmod4j ] && [ -x /bin/strace ] &&
+	/bin/strace -f --seccomp-bpf -qq -e trace=delete_module -e signal=none -o /tmp/strace-probe /bin/true 2>/dev/null; then
+	STRACE="/bin/strace -f --seccomp-bpf -qq -s 256 -e trace=delete_module -e signal=none -o /tmp/case/strace"
+fi
 
 if [ -c /dev/ttyS1 ]; then
 	stty -F /dev/ttyS1 raw -echo 2>/dev/null
@@ -45,6 +58,11 @@ e2e_case() {
 	eval "CMD_$name=\"\$*\""
 }
 e2e_cwd() { eval "CWD_$1=\"\$2\""; }
+e2e_unpredictable() {
+	local name="$1"
+	shift
+	eval "NOPREDICT_$name=\"\$*\""
+}
 mp() {
 	local m
 	for m in "$@"; do /kmod/bin/modprobe "$m" || return 1; done
@@ -88,6 +106,25 @@ cleanup() {
 	echo "e2e: cleanup could not unload:$left" >/dev/console
 }
 
+# predict CASE CMD CWD PROG: the accuracy check's snapshot and explain (see the header); kmod4j boot, rmmod and
+# modprobe only. Both only read the guest's state (explain runs the tool on a simulated copy).
+predict() {
+	local c="$1" cmd="$2" cwd="$3" prog="$4" d=/tmp/case why
+	[ "$TOOL" = kmod4j ] || return 0
+	case "$prog" in rmmod|modprobe) ;; *) return 0 ;; esac
+	[ "$prog" = modprobe ] && [ "$HAS_MODPROBE" != yes ] && return 0
+	eval "why=\"\${NOPREDICT_$c:-}\""
+	if [ -n "$why" ]; then
+		echo "$why" >$d/nopredict
+		return 0
+	fi
+	/opt/kmod4j/bin/kmod4j snapshot -o /tmp/snap-$c >$d/predicterr 2>&1
+	(cd "$cwd" && exec /opt/kmod4j/bin/kmod4j explain $cmd --sim /tmp/snap-$c --json) >$d/predict 2>>$d/predicterr </dev/null
+	echo $? >$d/predictrc
+	cat /proc/modules >$d/beforereal
+	touch $d/predicted
+}
+
 run_case() {
 	local c="$1" cmd cwd prog rc t0 t1 n0 d=/tmp/case
 	eval "cmd=\"\${CMD_$c}\""
@@ -107,6 +144,7 @@ run_case() {
 	fi
 	exec 1>&5 2>&6 5>&- 6>&-
 	cat /proc/modules >$d/before
+	predict "$c" "$cmd" "$cwd" "$prog"
 	rc=skip
 	if [ "$TOOL" = kmod4j ] && [ "$prog" = modprobe ] && [ "$HAS_MODPROBE" != yes ]; then
 		echo "kmod4j modprobe missing (this kmod4j-tools.jar has no modprobe command)" >$d/skip
@@ -114,7 +152,11 @@ run_case() {
 		touch /tmp/syslog
 		n0=$(wc -l </tmp/syslog)
 		t0=$(uptime_cs)
-		(cd "$cwd" && exec $BIN/$cmd) >$d/stdout 2>$d/stderr </dev/null
+		if [ -f $d/predicted ] && [ -n "$STRACE" ]; then
+			(cd "$cwd" && exec $STRACE $BIN/$cmd) >$d/stdout 2>$d/stderr </dev/null
+		else
+			(cd "$cwd" && exec $BIN/$cmd) >$d/stdout 2>$d/stderr </dev/null
+		fi
 		rc=$?
 		t1=$(uptime_cs)
 		sleep 0.3
@@ -144,6 +186,21 @@ run_case() {
 			echo "@SYSLOG"
 			body $d/syslog
 			echo "@TIME $((t1 - t0))"
+		fi
+		if [ -f $d/nopredict ]; then
+			echo "@NOPREDICT $(cat $d/nopredict)"
+		elif [ -f $d/predicted ]; then
+			echo "@PREDICT"
+			body $d/predict
+			echo "@PREDICTERR"
+			body $d/predicterr
+			echo "@PREDICTRC $(cat $d/predictrc)"
+			echo "@BEFOREREAL"
+			body $d/beforereal
+			if [ -f $d/strace ]; then
+				echo "@STRACE"
+				body $d/strace
+			fi
 		fi
 		echo "@PROC"
 		body $d/proc

@@ -17,6 +17,9 @@
 # stderr, exit status, /proc/modules and /proc/sys/kernel/tainted, and write a record to the second serial port.
 # The host then compares the two boots case by case (see compare() below for the normalisation and the
 # documented differences) and prints `agree`, `differs as documented`, `skipped: REASON` or `DIFFERS`.
+# The kmod4j boot also checks kmod4j explain (docs/explain-accuracy.md): before each rmmod/modprobe case it takes
+# `kmod4j snapshot`, runs `kmod4j explain COMMAND --sim SNAPSHOT --json`, and runs the real command under strace
+# (delete_module calls only); accuracy.py then prints predicted vs observed per case ($BUILD/accuracy.md).
 #
 # Environment: KVER (guest kernel release; default: the newest installed Debian 12 6.1 kernel with headers, the
 # kernel the documented differences below were recorded on, even when 6.12 is installed beside it),
@@ -156,6 +159,13 @@ build_all() {
 	cp -a "$BUILD/jre" "$ROOT/opt/jre"
 	cp -p "$jar" "$ROOT/opt/kmod4j/"
 	cp -p "$jarlib"/*.jar "$ROOT/opt/kmod4j/lib/"
+	# kmod4j itself (snapshot, explain: the accuracy check in init.sh)
+	cat >"$ROOT/opt/kmod4j/bin/kmod4j" <<'EOF'
+#!/bin/sh
+exec /opt/jre/bin/java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xmx64m -Xss1m \
+	--enable-native-access=ALL-UNNAMED -jar /opt/kmod4j/kmod4j-tools.jar "$@"
+EOF
+	chmod 755 "$ROOT/opt/kmod4j/bin/kmod4j"
 	for applet in lsmod rmmod modprobe; do
 		cat >"$ROOT/opt/kmod4j/bin/$applet" <<'EOF'
 #!/bin/sh
@@ -172,10 +182,17 @@ EOF
 		echo no >"$ROOT/e2e/kmod4j-has-modprobe"
 	fi
 
+	# ---------------------------------------------------------- strace (the observed delete_module calls)
+	if command -v strace >/dev/null; then
+		cp "$(readlink -f "$(command -v strace)")" "$ROOT/bin/strace"
+	else
+		log "no strace on the host: the accuracy check compares exit statuses and /proc/modules only"
+	fi
+
 	# ---------------------------------------------------------- shared libraries (ldd), with ld.so
 	local f lib
 	{
-		for f in "$ROOT/bin/kmod" "$ROOT/bin/busybox" $(find "$ROOT/opt/jre" -type f \( -name '*.so' -o -path '*/bin/*' \)); do
+		for f in "$ROOT/bin/kmod" "$ROOT/bin/busybox" $([ -x "$ROOT/bin/strace" ] && echo "$ROOT/bin/strace") $(find "$ROOT/opt/jre" -type f \( -name '*.so' -o -path '*/bin/*' \)); do
 			{ ldd "$f" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\/[^ ]*ld-linux/ { print $1 }'
 		done
 	} | sort -u >"$BUILD/libs.txt"
@@ -254,7 +271,7 @@ split_records() {
 		/^@CASE / { c = $2; dir = out "/" c; system("mkdir -p " dir); field = ""; next }
 		/^@END / { c = ""; next }
 		c == "" { next }
-		/^@(CMD|EXIT|TAINTED|SKIP|CWD|TIME) / { f = tolower(substr($1, 2)); v = substr($0, length($1) + 2);
+		/^@(CMD|EXIT|TAINTED|SKIP|CWD|TIME|PREDICTRC|NOPREDICT) / { f = tolower(substr($1, 2)); v = substr($0, length($1) + 2);
 			print v > (dir "/" f); close(dir "/" f); next }
 		/^@[A-Z]+$/ { field = tolower(substr($1, 2)); printf "" > (dir "/" field); next }
 		/^\|/ { if (field != "") print substr($0, 2) > (dir "/" field); next }
@@ -448,5 +465,14 @@ if [ "$COMPARE_ONLY" = 0 ]; then
 fi
 rc=0
 compare || rc=$?
+# The accuracy of kmod4j explain (records of the kmod4j boot): predicted vs observed, per rmmod/modprobe case.
+if command -v python3 >/dev/null; then
+	log "kmod4j explain: predicted vs observed (accuracy.py)"
+	python3 "$HERE/accuracy.py" "$BUILD/results/kmod4j" "$(cat "$BUILD/kver" 2>/dev/null || echo "${KVER:-?}")" $CASES \
+		>"$BUILD/accuracy.md" || rc=1
+	cat "$BUILD/accuracy.md"
+else
+	log "no python3: the accuracy of kmod4j explain is not compared"
+fi
 log "total $(( $(date +%s) - T0 )) s; records in $RUNS/{kmod,kmod4j}/records.txt, split per case in $BUILD/results"
 exit $rc
