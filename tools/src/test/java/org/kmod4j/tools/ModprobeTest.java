@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmod4j.tools.Run.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kmod4j.cli.Main;
 
 /**
  * kmod4j's modprobe where no kmod peer is needed: on simulated kernels ({@code --sim}), its JSON report, bad input,
@@ -25,15 +25,6 @@ class ModprobeTest {
     @TempDir
     Path tmp;
 
-    record Run(String out, String err, int status) {
-    }
-
-    private static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(out.toString(), err.toString(), status);
-    }
 
     private static final String STACK = """
             module kmod4j_core size=16384 exports=kmod4j_core_sym init exit device=/dev/kmod4j_core

@@ -63,6 +63,17 @@ final class SideBySide {
         }
     }
 
+    /** Opens targets as the tools do, each with a recorder of its delete_module calls added to {@code recorders}. */
+    private static Target.Factory recording(List<RecordingDeleteModule> recorders) {
+        return options -> {
+            Kmod t = Target.open(options);
+            HostKernel hk = (HostKernel) t.kernel();
+            RecordingDeleteModule rec = new RecordingDeleteModule(hk.syscall());
+            recorders.add(rec);
+            return Kmod.of(new HostKernel(hk.root(), rec));
+        };
+    }
+
     static Pair run(Fixture fx, String prog, String... args) throws IOException {
         return run(fx, Path.of("/"), true, null, prog, args);
     }
@@ -81,13 +92,7 @@ final class SideBySide {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<RecordingDeleteModule> recorders = new ArrayList<>();
-        Target.Factory factory = options -> {
-            Kmod t = Target.open(options);
-            HostKernel hk = (HostKernel) t.kernel();
-            RecordingDeleteModule rec = new RecordingDeleteModule(hk.syscall());
-            recorders.add(rec);
-            return Kmod.of(new HostKernel(hk.root(), rec));
-        };
+        Target.Factory factory = recording(recorders);
         ToolIo io = new ToolIo(new PrintWriter(out), new PrintWriter(err), factory,
                 syslog != null ? syslog : new CapturingSyslog(), cwd);
         int status = prog.equals("lsmod") ? Lsmod.run(prog, full, io) : Rmmod.run(prog, full, io);
@@ -216,13 +221,7 @@ final class SideBySide {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<RecordingDeleteModule> recorders = new ArrayList<>();
-        Target.Factory factory = options -> {
-            Kmod t = Target.open(options);
-            HostKernel hk = (HostKernel) t.kernel();
-            RecordingDeleteModule rec = new RecordingDeleteModule(hk.syscall());
-            recorders.add(rec);
-            return Kmod.of(new HostKernel(hk.root(), rec));
-        };
+        Target.Factory factory = recording(recorders);
         ToolIo io = new ToolIo(new PrintWriter(out), new PrintWriter(err), factory,
                 syslog != null ? syslog : new CapturingSyslog(), cwd);
         Map<String, String> variables = new HashMap<>(System.getenv());

@@ -3,33 +3,21 @@ package org.kmod4j.tools;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmod4j.tools.Run.cli;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kmod4j.cli.Main;
 
 /** The tools on simulated kernels (--sim), on fixtures with the emulated syscall, their JSON output and the CLI. */
 class ToolsTest {
     @TempDir
     Path tmp;
 
-    record Run(String out, String err, int status) {
-    }
-
-    /** Through the real command line entry point, as the launcher runs it. */
-    private static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Run(out.toString(), err.toString(), status);
-    }
 
     private Path scenario(String text) throws IOException {
         Path file = tmp.resolve("s" + System.nanoTime() + ".scn");
