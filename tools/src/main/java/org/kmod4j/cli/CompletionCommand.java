@@ -17,8 +17,9 @@ import picocli.CommandLine.Spec;
                 "rmmod, modprobe and lsmod get kmod4j's completion only where that name is a symlink to kmod4j."})
 final class CompletionCommand implements Callable<Integer> {
     /**
-     * rmmod, modprobe -r and 'kmod4j rmmod|modprobe' complete loaded module names, lsmod kmod4j's options; other words
-     * fall back. The tools' names get this completion only where they run kmod4j: when the script is loaded, each
+     * rmmod, modprobe -r and 'kmod4j rmmod|modprobe' complete loaded module names, lsmod kmod4j's options, 'kmod4j
+     * explain' the tool and then its options or loaded module names, 'kmod4j snapshot' its options; the first word
+     * after kmod4j offers picocli's commands and those Main dispatches itself; other words fall back. The tools' names get this completion only where they run kmod4j: when the script is loaded, each
      * name that {@code type -P} finds is resolved ({@code readlink -f}), and only one that ends at a file named
      * {@code kmod4j} (the launcher, through a symlink) is registered. Elsewhere the system's own completion for
      * rmmod, modprobe and lsmod stays untouched.
@@ -40,10 +41,36 @@ final class CompletionCommand implements Callable<Integer> {
                 COMPREPLY=( $(compgen -W "--root --sim --syscall --json" -- "$cur") )
               fi
             }
+            # kmod4j explain rmmod|modprobe [OPTIONS] NAME...: the tool, then explain's options or loaded module names.
+            _kmod4j_explain() {
+              local cur="${COMP_WORDS[COMP_CWORD]}"
+              if (( COMP_CWORD == 2 )); then
+                COMPREPLY=( $(compgen -W "rmmod modprobe --help" -- "$cur") )
+              elif [[ "$cur" == -* ]]; then
+                COMPREPLY=( $(compgen -W "--root --sim --json" -- "$cur") )
+              else
+                _kmod4j_loaded_modules
+              fi
+            }
+            # kmod4j snapshot: its options (file names after --root and -o: -o default).
+            _kmod4j_snapshot() {
+              local cur="${COMP_WORDS[COMP_CWORD]}"
+              if [[ "$cur" == -* ]]; then
+                COMPREPLY=( $(compgen -W "--root -o --output --help --version" -- "$cur") )
+              fi
+            }
             _kmod4j_with_tools() {
+              if (( COMP_CWORD == 1 )); then
+                # picocli's commands, and those kmod4j dispatches itself
+                _complete_kmod4j "$@"
+                COMPREPLY+=( $(compgen -W "lsmod rmmod modprobe snapshot explain" -- "${COMP_WORDS[1]}") )
+                return 0
+              fi
               case "${COMP_WORDS[1]}" in
                 rmmod|modprobe) _kmod4j_loaded_modules ;;
                 lsmod) _kmod4j_lsmod ;;
+                explain) _kmod4j_explain ;;
+                snapshot) _kmod4j_snapshot ;;
                 *) _complete_kmod4j "$@" ;;
               esac
             }

@@ -107,6 +107,34 @@ class HelpAndCompletionTest {
     }
 
     @Test
+    void completionOfExplainAndSnapshotOffersTheToolTheirOptionsAndTheLoadedModules() throws Exception {
+        assumeBash();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kmod4j-completion");
+        java.nio.file.Path script = dir.resolve("completion.bash");
+        java.nio.file.Path procModules = dir.resolve("modules");
+        java.nio.file.Path bin = java.nio.file.Files.createDirectory(dir.resolve("bin"));
+        try {
+            java.nio.file.Files.writeString(script, run("generate-completion")[1]
+                    .replace("/proc/modules", procModules.toString()));
+            java.nio.file.Files.writeString(procModules,
+                    "snd_pcm 172032 0 - Live 0x0\nsnd 135168 1 snd_pcm, Live 0x0\nsoundcore 16384 1 snd, Live 0x0\n");
+            String out = bash(bin, "source " + script + "; "
+                    + "COMP_WORDS=(kmod4j ex); COMP_CWORD=1; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                    + "COMP_WORDS=(kmod4j sn); COMP_CWORD=1; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                    + "COMP_WORDS=(kmod4j explain r); COMP_CWORD=2; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                    + "COMP_WORDS=(kmod4j explain modprobe -r --s); COMP_CWORD=4; _kmod4j_with_tools; "
+                    + "echo \"${COMPREPLY[*]}\"; "
+                    + "COMP_WORDS=(kmod4j explain rmmod snd); COMP_CWORD=3; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                    + "COMP_WORDS=(kmod4j snapshot --r); COMP_CWORD=2; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"");
+            assertEquals("explain\nsnapshot\nrmmod\n--sim\nsnd_pcm snd\n--root\n", out);
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void theToolsNamesGetKmod4jsCompletionOnlyWhereTheyRunKmod4j() throws Exception {
         assumeBash();
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kmod4j-completion");
