@@ -4,14 +4,14 @@
 #   e2e.cases=A,B,...      the cases to run, in this order (defined in /e2e/cases.sh)
 # Records go to the second serial port /dev/ttyS1 (raw), one per case:
 #   @CASE NAME / @CMD ... / @CWD DIR / @SETUP (lines) / @BEFORE (/proc/modules) / @STDOUT / @STDERR / @EXIT N /
-#   @SYSLOG (what syslogd got meanwhile) / @PROC (/proc/modules after) / @TAINTED N / @TIME centiseconds (the
-#   tool's run time) / @END NAME
+#   [@KILLED SECONDS: cases.sh's e2e_limit ended the tool] / @SYSLOG (what syslogd got meanwhile) / @PROC
+#   (/proc/modules after) / @TAINTED N / @TIME centiseconds (the tool's run time) / @END NAME
 # or @SKIP REASON instead of the tool's outputs. Content lines start with '|'. Then @DONE, and the guest powers off.
 # The accuracy check of kmod4j explain (kmod4j boot, rmmod and modprobe cases only): just before the tool runs,
 # `kmod4j snapshot -o /tmp/snap-CASE`, then `kmod4j explain COMMAND --sim /tmp/snap-CASE --json` in the case's
 # directory, recorded as @PREDICT (explain's JSON on stdout), @PREDICTERR, @PREDICTRC N and @BEFOREREAL (/proc/modules
 # again, just before the real command: the state must not have moved since @BEFORE, which the snapshot was taken
-# after); or @NOPREDICT REASON (cases.sh's e2e_unpredictable). The real command then runs under
+# after). The real command then runs under
 # `strace -f --seccomp-bpf -e trace=delete_module` (output to a file, so its stdout, stderr and exit are the tool's):
 # @STRACE holds the observed delete_module calls. Without a working strace, @STRACE is absent.
 export PATH=/bin
@@ -58,11 +58,7 @@ e2e_case() {
 	eval "CMD_$name=\"\$*\""
 }
 e2e_cwd() { eval "CWD_$1=\"\$2\""; }
-e2e_unpredictable() {
-	local name="$1"
-	shift
-	eval "NOPREDICT_$name=\"\$*\""
-}
+e2e_limit() { eval "LIMIT_$1=\"\$2\""; }
 mp() {
 	local m
 	for m in "$@"; do /kmod/bin/modprobe "$m" || return 1; done
@@ -109,15 +105,10 @@ cleanup() {
 # predict CASE CMD CWD PROG: the accuracy check's snapshot and explain (see the header); kmod4j boot, rmmod and
 # modprobe only. Both only read the guest's state (explain runs the tool on a simulated copy).
 predict() {
-	local c="$1" cmd="$2" cwd="$3" prog="$4" d=/tmp/case why
+	local c="$1" cmd="$2" cwd="$3" prog="$4" d=/tmp/case
 	[ "$TOOL" = kmod4j ] || return 0
 	case "$prog" in rmmod|modprobe) ;; *) return 0 ;; esac
 	[ "$prog" = modprobe ] && [ "$HAS_MODPROBE" != yes ] && return 0
-	eval "why=\"\${NOPREDICT_$c:-}\""
-	if [ -n "$why" ]; then
-		echo "$why" >$d/nopredict
-		return 0
-	fi
 	/opt/kmod4j/bin/kmod4j snapshot -o /tmp/snap-$c >$d/predicterr 2>&1
 	(cd "$cwd" && exec /opt/kmod4j/bin/kmod4j explain $cmd --sim /tmp/snap-$c --json) >$d/predict 2>>$d/predicterr </dev/null
 	echo $? >$d/predictrc
@@ -126,9 +117,11 @@ predict() {
 }
 
 run_case() {
-	local c="$1" cmd cwd prog rc t0 t1 n0 d=/tmp/case
+	local c="$1" cmd cwd prog rc t0 t1 n0 lim limit= d=/tmp/case
 	eval "cmd=\"\${CMD_$c}\""
 	eval "cwd=\"\${CWD_$c:-/}\""
+	eval "lim=\"\${LIMIT_$c:-}\""
+	[ -n "$lim" ] && limit="timeout -s KILL $lim"
 	if [ -z "$cmd" ]; then
 		printf '@CASE %s\n@CMD ?\n@SKIP no such case in cases.sh\n@END %s\n' "$c" "$c" >&9
 		return
@@ -153,11 +146,12 @@ run_case() {
 		n0=$(wc -l </tmp/syslog)
 		t0=$(uptime_cs)
 		if [ -f $d/predicted ] && [ -n "$STRACE" ]; then
-			(cd "$cwd" && exec $STRACE $BIN/$cmd) >$d/stdout 2>$d/stderr </dev/null
+			(cd "$cwd" && exec $limit $STRACE $BIN/$cmd) >$d/stdout 2>$d/stderr </dev/null
 		else
-			(cd "$cwd" && exec $BIN/$cmd) >$d/stdout 2>$d/stderr </dev/null
+			(cd "$cwd" && exec $limit $BIN/$cmd) >$d/stdout 2>$d/stderr </dev/null
 		fi
 		rc=$?
+		[ -n "$lim" ] && [ $rc = 137 ] && echo "$lim" >$d/killed
 		t1=$(uptime_cs)
 		sleep 0.3
 		tail -n +$((n0 + 1)) /tmp/syslog >$d/syslog
@@ -183,13 +177,12 @@ run_case() {
 			echo "@STDERR"
 			body $d/stderr
 			echo "@EXIT $rc"
+			[ -f $d/killed ] && echo "@KILLED $(cat $d/killed)"
 			echo "@SYSLOG"
 			body $d/syslog
 			echo "@TIME $((t1 - t0))"
 		fi
-		if [ -f $d/nopredict ]; then
-			echo "@NOPREDICT $(cat $d/nopredict)"
-		elif [ -f $d/predicted ]; then
+		if [ -f $d/predicted ]; then
 			echo "@PREDICT"
 			body $d/predict
 			echo "@PREDICTERR"
