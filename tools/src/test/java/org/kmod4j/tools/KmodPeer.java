@@ -217,6 +217,16 @@ final class KmodPeer {
     private record Result(String out, String err, int status) {
     }
 
+    /** How long a kmod run may take before it is killed. */
+    static final int TIMEOUT_SECONDS = 60;
+
+    /** kmod did not end within {@link #TIMEOUT_SECONDS} and was killed. */
+    static final class TimedOut extends IOException {
+        TimedOut(List<String> command) {
+            super("timed out after " + TIMEOUT_SECONDS + " s: " + command);
+        }
+    }
+
     private static Result exec(List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> e = pb.environment();
@@ -232,9 +242,9 @@ final class KmodPeer {
         try {
             Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IOException("timed out: " + command);
+                throw new TimedOut(command);
             }
             return new Result(Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8),
                     p.exitValue());
