@@ -135,11 +135,11 @@ final class Explainer {
         public synchronized void finished(Step step) {
             if (step.syscall() != null && call != null) {
                 steps.add(new Plan.PlannedStep(step, callBefore, call));
-                call = null;
             } else {
                 // no call: nothing changed since the step began, so the state now is the state before it
                 steps.add(new Plan.PlannedStep(step, step.module() == null ? null : find(step.module()), null));
             }
+            call = null;
             next.finished(step);
         }
 

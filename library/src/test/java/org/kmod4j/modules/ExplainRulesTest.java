@@ -17,7 +17,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmod4j.api.LoadedModule;
-import org.kmod4j.sim.ModuleImage;
 import org.kmod4j.sim.ModuleReference;
 import org.kmod4j.sim.SimulatedKernel;
 
@@ -26,20 +25,9 @@ class ExplainRulesTest {
     @TempDir
     Path tmp;
 
-    /** core <- mid <- top (top uses mid, mid uses core), a permanent module, a spare one, a builtin. */
+    /** {@link RemovalRulesTest}'s stack: core <- mid <- top, a permanent module, a spare one, a builtin. */
     private static SimulatedKernel stack() {
-        SimulatedKernel kernel = SimulatedKernel.builder()
-                .module(ModuleImage.builder("core").exports("core_sym").build())
-                .module(ModuleImage.builder("mid").uses("core_sym").exports("mid_sym").build())
-                .module(ModuleImage.builder("top").uses("mid_sym").build())
-                .module(ModuleImage.builder("noexit").exit(null).build())
-                .module(ModuleImage.builder("spare").build())
-                .builtin(new org.kmod4j.sim.BuiltinModule(org.kmod4j.api.ModuleName.of("ext4"), false, List.of()))
-                .build();
-        for (String m : List.of("core", "mid", "top", "noexit", "spare")) {
-            assertTrue(kernel.loadModule(m, "").isOk(), m);
-        }
-        return kernel;
+        return RemovalRulesTest.stack();
     }
 
     private static List<String> reasons(Plan plan) {
@@ -121,6 +109,17 @@ class ExplainRulesTest {
         assertEquals(List.of("top:REMOVED", "mid:REMOVED", "core:REMOVED"), reasons(plan));
         assertEquals(state, state(kernel), "the simulator's state is unchanged");
         assertEquals(Module.State.LIVE, simulator.module("core").state());
+    }
+
+    @Test
+    void explainOfAScenarioRunsItAgainOnAFreshKernel() {
+        Kmod kmod = Kmod.scenario(LibraryReadmeExampleTest.example("sound-stack.scn"));
+        Plan plan = kmod.explain(List.of("snd_pcm"), RemoveOptions.modprobe().force().build());
+        assertTrue(plan.succeeded());
+        assertEquals(List.of("snd_timer"), plan.cascade(), "docs/library.md's example");
+        assertEquals(Module.State.LIVE, kmod.module("snd_pcm").state());
+        assertEquals(plan.removal().steps(), kmod.remove(List.of("snd_pcm"), RemoveOptions.modprobe().force().build())
+                .steps());
     }
 
     @Test
