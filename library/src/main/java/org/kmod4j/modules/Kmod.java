@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.kmod4j.api.BadInputException;
 import org.kmod4j.api.LoadedModule;
 import org.kmod4j.api.ModuleSubsystem;
@@ -66,11 +67,18 @@ public final class Kmod {
     private final String moduleDirectoryName;
     private final List<ModprobeConfig.Source> configFiles;
     private final Diagnostics diagnostics;
+    /**
+     * Makes a fresh simulated kernel in the state of this context's backend, with its files (for {@link #explain}):
+     * given this context, returns a context on the copy without this one's variations.
+     */
+    private final Function<Kmod, Kmod> copier;
     /** The module directory and configuration, loaded on first use (modprobe semantics and lookups only). */
     private volatile Resources resources;
 
     private Kmod(ModuleSubsystem kernel, BuiltinIndex builtins, ModuleFiles files, String description, String release,
-                 String moduleDirectoryName, List<ModprobeConfig.Source> configFiles, Diagnostics diagnostics) {
+                 String moduleDirectoryName, List<ModprobeConfig.Source> configFiles, Diagnostics diagnostics,
+                 Function<Kmod, Kmod> copier) {
+        this.copier = copier;
         this.kernel = kernel;
         this.builtins = builtins;
         this.files = files;
@@ -124,7 +132,7 @@ public final class Kmod {
         for (BuiltinModule b : kernel.declaredBuiltins()) {
             builtinNames.add(b.name().value());
         }
-        return simulated(kernel, uses, exports, builtinNames, "simulated kernel");
+        return simulated(kernel, uses, exports, builtinNames, "simulated kernel", restoring(kernel));
     }
 
     /**
@@ -147,12 +155,7 @@ public final class Kmod {
         } catch (ScenarioSyntaxException e) {
             throw new KmodException(e.describe(shown));
         }
-        ScenarioRunner runner = new ScenarioRunner(scenario);
-        try {
-            runner.run();
-        } catch (SimulationDeadlockException e) {
-            throw new KmodException(file + ": the scenario never finishes: " + e.getMessage());
-        }
+        SimulatedKernel kernel = run(scenario, file);
         Set<String> builtinNames = new LinkedHashSet<>();
         for (BuiltinModule b : scenario.builtins()) {
             builtinNames.add(b.name().value());
@@ -163,7 +166,19 @@ public final class Kmod {
             uses.put(image.name().value(), image.uses());
             exports.put(image.name().value(), image.exports());
         }
-        return simulated(runner.kernel(), uses, exports, builtinNames, "simulated kernel from " + file);
+        return simulated(kernel, uses, exports, builtinNames, "simulated kernel from " + file,
+                self -> self.copy(run(scenario, file)));
+    }
+
+    /** A fresh simulated kernel after the scenario's commands. */
+    private static SimulatedKernel run(Scenario scenario, Path file) {
+        ScenarioRunner runner = new ScenarioRunner(scenario);
+        try {
+            runner.run();
+        } catch (SimulationDeadlockException e) {
+            throw new KmodException(file + ": the scenario never finishes: " + e.getMessage());
+        }
+        return runner.kernel();
     }
 
     /**
@@ -211,7 +226,7 @@ public final class Kmod {
         };
         return new Kmod(kernel, snapshot.builtinIndex(snapshot.release()), files,
                 "simulated kernel from a snapshot" + (snapshot.source() == null ? "" : " of " + snapshot.source()),
-                null, null, null, Diagnostics.NONE);
+                null, null, null, Diagnostics.NONE, self -> snapshot(snapshot));
     }
 
     /**
@@ -223,11 +238,12 @@ public final class Kmod {
      */
     public Kmod observed(java.util.function.UnaryOperator<ModuleSubsystem> wrap) {
         return new Kmod(Objects.requireNonNull(wrap.apply(kernel)), builtins, files, description, release,
-                moduleDirectoryName, configFiles, diagnostics);
+                moduleDirectoryName, configFiles, diagnostics, copier);
     }
 
     private static Kmod simulated(SimulatedKernel kernel, Map<String, List<String>> uses,
-                                  Map<String, List<String>> exports, Set<String> builtinNames, String description) {
+                                  Map<String, List<String>> exports, Set<String> builtinNames, String description,
+                                  Function<Kmod, Kmod> copier) {
         ModuleFiles files = new ModuleFiles() {
             /** Made on the first call: only modprobe semantics read the module directory. */
             private ModuleDirectory modules;
@@ -252,7 +268,7 @@ public final class Kmod {
             }
         };
         return new Kmod(kernel, BuiltinIndex.of(builtinNames), files, description, null, null, null,
-                Diagnostics.NONE);
+                Diagnostics.NONE, copier);
     }
 
     /**
@@ -270,7 +286,7 @@ public final class Kmod {
         }
         if (!(kernel instanceof HostKernel host)) {
             return new Kmod(kernel, BuiltinIndex.none(), ModuleFiles.NONE, kernel.toString(), null, null, null,
-                    Diagnostics.NONE);
+                    Diagnostics.NONE, restoring(kernel));
         }
         String indexName = "/lib/modules/" + host.release() + "/modules.builtin.bin";
         Path index = host.resolve(indexName);
@@ -292,7 +308,8 @@ public final class Kmod {
                 return host.resolve(absolutePath);
             }
         };
-        return new Kmod(host, BuiltinIndex.file(index), files, host.toString(), null, null, null, Diagnostics.NONE);
+        return new Kmod(host, BuiltinIndex.file(index), files, host.toString(), null, null, null, Diagnostics.NONE,
+                self -> captured(host.root()));
     }
 
     /** An I/O failure's reason without Java's exception class names. */
@@ -315,7 +332,7 @@ public final class Kmod {
      */
     public Kmod withRelease(String kernelRelease) {
         return new Kmod(kernel, builtins, files, description, Objects.requireNonNull(kernelRelease), null, configFiles,
-                diagnostics);
+                diagnostics, copier);
     }
 
     /**
@@ -326,7 +343,7 @@ public final class Kmod {
      * @return the changed copy
      */
     public Kmod withModuleDirectory(String dirname) {
-        return new Kmod(kernel, builtins, files, description, release, dirname, configFiles, diagnostics);
+        return new Kmod(kernel, builtins, files, description, release, dirname, configFiles, diagnostics, copier);
     }
 
     /**
@@ -349,7 +366,7 @@ public final class Kmod {
             sources.add(new ModprobeConfig.Source(p, file));
         }
         return new Kmod(kernel, builtins, files, description, release, moduleDirectoryName, List.copyOf(sources),
-                diagnostics);
+                diagnostics, copier);
     }
 
     /**
@@ -361,10 +378,15 @@ public final class Kmod {
      */
     public Kmod withDiagnostics(Diagnostics sink) {
         return new Kmod(kernel, builtins, files, description, release, moduleDirectoryName, configFiles,
-                Objects.requireNonNull(sink));
+                Objects.requireNonNull(sink), copier);
     }
 
     // ---- reading ----------------------------------------------------------------------------------------------
+
+    /** {@return where the messages about this context's files go} */
+    Diagnostics diagnostics() {
+        return diagnostics;
+    }
 
     /** {@return the kernel this context works on} */
     public ModuleSubsystem kernel() {
@@ -555,6 +577,119 @@ public final class Kmod {
      */
     public Removal remove(String module, RemoveOptions options) {
         return remove(List.of(module), options);
+    }
+
+    // ---- predicting -------------------------------------------------------------------------------------------
+
+    /**
+     * Predicts what {@link #remove(List, RemoveOptions) remove(modules, options)} would do, step by step, without doing
+     * it: the same removal runs on a fresh simulated kernel in this context's state, and the {@link Plan} says what
+     * each step met and did there. This context's kernel is never changed, and no {@code delete_module} reaches it:
+     *
+     * <ul>
+     * <li>the running host ({@link #host()}) or a fixture ({@link #fixture}): its state is captured in memory, as
+     * {@code kmod4j snapshot} records it (docs/snapshot-format.md), and restored into a fresh simulator with Debian
+     * 12's rules and force unload configured in, as a snapshot is; a fixture's emulated {@code delete_module} (or any
+     * other syscall backend of a {@link HostKernel}) is not used;</li>
+     * <li>a snapshot ({@link #snapshot(Path)}): a fresh kernel restored from it;</li>
+     * <li>a scenario ({@link #scenario}): its commands run again on a fresh kernel, timers and tasks included;</li>
+     * <li>a simulator built in code ({@link #simulator}), or any other backend ({@link #of}): a live simulator cannot
+     * be cloned (its tasks hold references in the caller's code, its clock and wait queues have threads), so the copy
+     * is its {@code /proc/modules} state restored into a fresh simulator of the same profile and build options, with
+     * its taint mask, {@code modules_disabled} and declared modules, as a snapshot of it would be. Each module's
+     * count is kept, but nothing will drop the references, and exit functions run at once.</li>
+     * </ul>
+     *
+     * <p>modprobe.d {@code remove} commands are never run: {@link RemoveOptions.Commands#RUN} is taken as
+     * {@link RemoveOptions.Commands#REPORT} ({@code IGNORE} stays). {@code options}' listener still receives every
+     * event of the run on the copy, so a tool can print the messages it would print. When several modules are given
+     * and the removal fails, the holders-first order ({@link Plan#order()}) is tried on another fresh copy, without
+     * the listener.
+     *
+     * @param modules the modules, in the order {@code remove} would get them
+     * @param options how {@code remove} would remove them
+     * @return the prediction
+     * @throws KmodException when the state cannot be read to be copied (a fixture without {@code proc/modules}, a
+     *                       link out of it)
+     */
+    public Plan explain(List<String> modules, RemoveOptions options) {
+        return Explainer.explain(this, List.copyOf(modules), Objects.requireNonNull(options));
+    }
+
+    /**
+     * {@link #explain(List, RemoveOptions)} of one module.
+     *
+     * @param module  the module
+     * @param options how {@code remove} would remove it
+     * @return the prediction
+     * @throws KmodException when the state cannot be read to be copied
+     */
+    public Plan explain(String module, RemoveOptions options) {
+        return explain(List.of(module), options);
+    }
+
+    /**
+     * A context on a fresh simulated kernel in this one's state (see {@link #explain}), with this context's release,
+     * module directory and configuration, and {@code sink} for the messages about the files.
+     */
+    Kmod freshCopy(Diagnostics sink) {
+        Kmod base;
+        try {
+            base = copier.apply(this);
+        } catch (BadInputException | org.kmod4j.host.FixtureException e) {
+            throw new KmodException(e.getMessage());
+        }
+        return new Kmod(base.kernel, base.builtins, base.files, base.description, release, moduleDirectoryName,
+                configFiles, sink, base.copier);
+    }
+
+    /** This context's files and builtins on another kernel, which later copies restore. */
+    private Kmod copy(SimulatedKernel kernel) {
+        return new Kmod(kernel, builtins, files, description, null, null, null, Diagnostics.NONE, restoring(kernel));
+    }
+
+    /** A host's or fixture's state captured in memory, on a fresh kernel. */
+    private static Kmod captured(Path root) {
+        return snapshot(org.kmod4j.snapshot.SnapshotFormat.capture(root));
+    }
+
+    /** Copies {@code kernel} by restoring its {@code /proc/modules} state into a fresh simulator. */
+    private static Function<Kmod, Kmod> restoring(ModuleSubsystem kernel) {
+        return self -> self.copy(restored(kernel));
+    }
+
+    /** A fresh simulator in the state {@code kernel} shows: its modules, taint mask and {@code modules_disabled}. */
+    private static SimulatedKernel restored(ModuleSubsystem kernel) {
+        SimulatedKernel.Builder b = SimulatedKernel.builder();
+        long tainted;
+        boolean disabled;
+        if (kernel instanceof SimulatedKernel sim) {
+            b.profile(sim.profile()).config(sim.config());
+            sim.declaredImages().forEach(b::module);
+            sim.declaredBuiltins().forEach(b::builtin);
+            tainted = sim.taintedMask();
+            disabled = sim.modulesDisabled();
+        } else {
+            b.config(org.kmod4j.sim.KernelConfig.debian().withForceUnload(true));
+            tainted = Long.parseLong(sysctl(kernel, "tainted"));
+            disabled = sysctl(kernel, "modules_disabled").equals("1");
+        }
+        try {
+            return b.restore(kernel.loadedModules()).taintedMask(tainted).modulesDisabled(disabled).build();
+        } catch (ViewException | IllegalArgumentException e) {
+            throw new KmodException("cannot copy the kernel's state: " + e.getMessage());
+        }
+    }
+
+    /** A number from {@code /proc/sys/kernel/NAME}; "0" when it cannot be read. */
+    private static String sysctl(ModuleSubsystem kernel, String name) {
+        try {
+            String v = kernel.readFile("/proc/sys/kernel/" + name).strip();
+            Long.parseLong(v);
+            return v;
+        } catch (ViewException | RuntimeException e) {
+            return "0";
+        }
     }
 
     // ---- internals --------------------------------------------------------------------------------------------

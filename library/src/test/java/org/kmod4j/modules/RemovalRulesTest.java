@@ -23,7 +23,7 @@ import org.kmod4j.sim.SimulatedKernel;
 class RemovalRulesTest {
 
     /** core <- mid <- top (top uses mid, mid uses core), a permanent module, a spare one, a builtin. */
-    private static SimulatedKernel stack() {
+    static SimulatedKernel stack() {
         SimulatedKernel kernel = SimulatedKernel.builder()
                 .module(ModuleImage.builder("core").exports("core_sym").build())
                 .module(ModuleImage.builder("mid").uses("core_sym").exports("mid_sym").build())

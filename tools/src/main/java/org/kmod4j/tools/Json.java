@@ -4,12 +4,17 @@ import java.util.List;
 import java.util.Map;
 
 /** A minimal JSON writer for the tools' {@code --json} output (docs/json-schema.md): maps keep insertion order. */
-final class Json {
+public final class Json {
     private Json() {
     }
 
-    /** Writes a value: null, Boolean, Number, String, Map (String keys) or List. */
-    static String write(Object value) {
+    /**
+     * Writes a value: null, Boolean, Number, String, Map (String keys) or List.
+     *
+     * @param value the value
+     * @return its JSON text, on one line
+     */
+    public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(out, value);
         return out.toString();

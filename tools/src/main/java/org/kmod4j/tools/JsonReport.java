@@ -11,9 +11,10 @@ import org.kmod4j.modules.Step;
 
 /**
  * The {@code --json} documents of the tools (docs/json-schema.md), made from the library's results: the same
- * {@link Removal} the text output is printed from, so the two cannot disagree.
+ * {@link Removal} the text output is printed from, so the two cannot disagree. {@code kmod4j explain} builds its steps
+ * from the same mapping ({@link #rmmodResult}, {@link #event}, {@link #outcome}).
  */
-final class JsonReport {
+public final class JsonReport {
     private JsonReport() {
     }
 
@@ -50,45 +51,11 @@ final class JsonReport {
         String error = null;
         if (removal != null) {
             for (Removal.Argument a : removal.arguments()) {
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("argument", a.argument());
-                if (a.status() == Removal.Status.NOT_PROCESSED) {
-                    r.put("module", null);
-                    r.put("outcome", "skipped");
-                    results.add(r);
-                    continue;
+                results.add(rmmodResult(removal, a));
+                Step last = last(removal, a);
+                if (last != null && last.reason() == Reason.UNSAFE_FIXTURE) {
+                    error = last.errorText();
                 }
-                List<Step> steps = removal.stepsOf(a.argument());
-                Step last = steps.isEmpty() ? null : steps.getLast();
-                r.put("module", last == null ? null : last.module());
-                if (last != null && last.syscall() != null) {
-                    r.put("syscall", syscall(last.syscall()));
-                }
-                if (last == null || !last.failed()) {
-                    r.put("outcome", "removed");
-                    results.add(r);
-                    continue;
-                }
-                r.put("outcome", "failed");
-                if (last.syscall() != null) {
-                    r.put("reason", "syscall");
-                    r.put("errno", last.syscall().result());
-                    r.put("cause", last.reason().id());
-                } else {
-                    r.put("reason", last.reason().id());
-                    switch (last.reason()) {
-                        case IN_USE_BY_HOLDERS -> r.put("holders", last.holders());
-                        case REFCOUNT_UNREADABLE -> {
-                            r.put("errno", errnoName(-last.refcount()));
-                            r.put("refcnt", last.refcount());
-                        }
-                        case IN_USE, BEING_UNLOADED -> r.put("refcnt", last.refcount());
-                        case UNSAFE_FIXTURE -> error = last.errorText();
-                        default -> {
-                        }
-                    }
-                }
-                results.add(r);
             }
         }
         Map<String, Object> doc = new LinkedHashMap<>();
@@ -100,6 +67,57 @@ final class JsonReport {
             doc.put("error", error);
         }
         return doc;
+    }
+
+    /** The step an rmmod argument ended with, or null (not processed, or no step). */
+    private static Step last(Removal removal, Removal.Argument a) {
+        List<Step> steps = a.status() == Removal.Status.NOT_PROCESSED ? List.of() : removal.stepsOf(a.argument());
+        return steps.isEmpty() ? null : steps.getLast();
+    }
+
+    /**
+     * One result of rmmod's document: an argument, the module, the syscall made and how it ended.
+     *
+     * @param removal  rmmod's removal
+     * @param argument one of its arguments
+     * @return the result, in the document's key order
+     */
+    public static Map<String, Object> rmmodResult(Removal removal, Removal.Argument argument) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("argument", argument.argument());
+        if (argument.status() == Removal.Status.NOT_PROCESSED) {
+            r.put("module", null);
+            r.put("outcome", "skipped");
+            return r;
+        }
+        Step last = last(removal, argument);
+        r.put("module", last == null ? null : last.module());
+        if (last != null && last.syscall() != null) {
+            r.put("syscall", syscall(last.syscall()));
+        }
+        if (last == null || !last.failed()) {
+            r.put("outcome", "removed");
+            return r;
+        }
+        r.put("outcome", "failed");
+        if (last.syscall() != null) {
+            r.put("reason", "syscall");
+            r.put("errno", last.syscall().result());
+            r.put("cause", last.reason().id());
+        } else {
+            r.put("reason", last.reason().id());
+            switch (last.reason()) {
+                case IN_USE_BY_HOLDERS -> r.put("holders", last.holders());
+                case REFCOUNT_UNREADABLE -> {
+                    r.put("errno", errnoName(-last.refcount()));
+                    r.put("refcnt", last.refcount());
+                }
+                case IN_USE, BEING_UNLOADED -> r.put("refcnt", last.refcount());
+                default -> {
+                }
+            }
+        }
+        return r;
     }
 
     /**
@@ -118,13 +136,7 @@ final class JsonReport {
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("argument", a.argument());
                 r.put("modules", a.modules());
-                r.put("outcome", switch (a.status()) {
-                    case DONE -> "ok";
-                    case FAILED -> "failed";
-                    case NOT_FOUND -> "not-found";
-                    case INVALID_NAME -> "invalid-name";
-                    case NOT_PROCESSED -> "not-processed";
-                });
+                r.put("outcome", outcome(a.status()));
                 arguments.add(r);
             }
             for (Step s : removal.steps()) {
@@ -152,7 +164,32 @@ final class JsonReport {
         return doc;
     }
 
-    private static Map<String, Object> event(Step s, boolean dryRun, String commandsHeldBy, long waitMs) {
+    /**
+     * An argument's outcome in modprobe's document.
+     *
+     * @param status how the argument ended
+     * @return {@code ok}, {@code failed}, {@code not-found}, {@code invalid-name} or {@code not-processed}
+     */
+    public static String outcome(Removal.Status status) {
+        return switch (status) {
+            case DONE -> "ok";
+            case FAILED -> "failed";
+            case NOT_FOUND -> "not-found";
+            case INVALID_NAME -> "invalid-name";
+            case NOT_PROCESSED -> "not-processed";
+        };
+    }
+
+    /**
+     * One event of modprobe's document: a step with a module.
+     *
+     * @param s              the step
+     * @param dryRun         whether the removal was a dry run
+     * @param commandsHeldBy the option that kept remove commands from running, or null
+     * @param waitMs         {@code -w}'s value
+     * @return the event, in the document's key order
+     */
+    public static Map<String, Object> event(Step s, boolean dryRun, String commandsHeldBy, long waitMs) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("module", s.module());
         e.put("role", s.role().id());

@@ -15,6 +15,7 @@ import org.kmod4j.libc.Getopt.HasArg;
 import org.kmod4j.libc.Getopt.LongOption;
 import org.kmod4j.libc.Getopt;
 import org.kmod4j.modules.Kmod;
+import org.kmod4j.modules.KmodException;
 import org.kmod4j.modules.Removal;
 import org.kmod4j.modules.RemovalListener;
 import org.kmod4j.modules.RemoveOptions;
@@ -506,7 +507,12 @@ public final class Modprobe {
             }
             // log_setup_kmod_log(ctx, verbose): set before the module directory is read, as kmod does
             log.priority = verbose;
-            removal = kmod.remove(operands, b.build());
+            try {
+                removal = io.remove(kmod, operands, b.build());
+            } catch (KmodException e) {
+                log.error(e.getMessage() + "\n"); // explain could not copy the target's state
+                return 1;
+            }
             return removal.succeeded() ? 0 : 1;
         }
 

@@ -7,6 +7,7 @@ import org.kmod4j.libc.Getopt.HasArg;
 import org.kmod4j.libc.Getopt.LongOption;
 import org.kmod4j.libc.Getopt;
 import org.kmod4j.modules.Kmod;
+import org.kmod4j.modules.KmodException;
 import org.kmod4j.modules.Removal;
 import org.kmod4j.modules.RemovalListener;
 import org.kmod4j.modules.RemoveOptions;
@@ -137,7 +138,12 @@ public final class Rmmod {
             if (force) {
                 options2.force();
             }
-            return kmod.remove(operands, options2.build());
+            try {
+                return io.remove(kmod, operands, options2.build());
+            } catch (KmodException e) {
+                log.error(e.getMessage() + "\n"); // explain could not copy the target's state
+                return null;
+            }
         }
 
         /** kmod's messages, printed as each step ends. */

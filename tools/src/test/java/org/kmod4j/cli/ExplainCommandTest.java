@@ -164,7 +164,7 @@ class ExplainCommandTest {
     void explainJsonFollowsTheDocumentedSchema() throws Exception {
         Kmod4jRun r = explain(copy(), "modprobe", "-r", "--json", "snd_hda_intel");
         assertEquals(0, r.status());
-        Map<String, Object> doc = (Map<String, Object>) ExplainCommand.JsonText.parse(r.out().strip());
+        Map<String, Object> doc = (Map<String, Object>) JsonReader.parse(r.out().strip());
         assertEquals(List.of("explain", "command", "target", "exit_status", "would_succeed", "state", "steps",
                 "cascade", "absent", "taint", "oopses", "order", "stdout", "stderr", "caller"),
                 List.copyOf(doc.keySet()));
