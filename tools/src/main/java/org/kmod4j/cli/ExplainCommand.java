@@ -98,13 +98,14 @@ final class ExplainCommand implements Callable<Integer> {
         }
         toolArgs.removeIf(a -> a.equals("--json"));
         ToolRun run = runTool(tool, toolArgs);
-        if (run.plan() == null) {
+        if (run.plan() == null && !json) {
             // help, version, a usage error or a target that cannot be opened: the tool's own output is the answer
             out.print(run.stdout());
             err.print(run.stderr());
             return run.status();
         }
-        Map<String, Object> doc = document(tool, toolArgs, run);
+        // with --json, also without a removal: the prediction is the tool's exit status and output, no step
+        Map<String, Object> doc = run.plan() == null ? withoutRemoval(tool, toolArgs, run) : document(tool, toolArgs, run);
         if (json) {
             out.println(Json.write(doc));
         } else {
@@ -150,15 +151,55 @@ final class ExplainCommand implements Callable<Integer> {
 
     // ---- the document ----------------------------------------------------------------------------------------
 
-    private static Map<String, Object> document(String tool, List<String> toolArgs, ToolRun run) {
-        Plan plan = run.plan();
-        Removal removal = plan.removal();
+    /** The document's first fields, the same with or without a removal. */
+    private static Map<String, Object> head(String tool, List<String> toolArgs, ToolRun run) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("explain", 1);
         doc.put("command", (tool + " " + String.join(" ", toolArgs)).strip());
         doc.put("target", run.target());
         doc.put("exit_status", run.status());
         doc.put("would_succeed", run.status() == 0);
+        return doc;
+    }
+
+    /** The document's last fields: what the tool prints, and the caller's privilege. */
+    private static void tail(Map<String, Object> doc, ToolRun run) {
+        doc.put("stdout", run.stdout());
+        doc.put("stderr", run.stderr());
+        Map<String, Object> caller = new LinkedHashMap<>();
+        boolean cap = hasCapSysModule();
+        caller.put("cap_sys_module", cap);
+        caller.put("note", cap ? "you may remove modules (CAP_SYS_MODULE)"
+                : "the prediction is for root; run as you are, every delete_module on a real kernel fails with EPERM "
+                        + "(Operation not permitted) before any rule above applies");
+        doc.put("caller", caller);
+    }
+
+    /**
+     * The document of a command that removes nothing ({@code -V}, {@code --help}, a usage error, a target that cannot
+     * be opened): the same keys, no step, {@code state} and {@code taint} null (docs/explain.md).
+     */
+    private static Map<String, Object> withoutRemoval(String tool, List<String> toolArgs, ToolRun run) {
+        Map<String, Object> doc = head(tool, toolArgs, run);
+        doc.put("state", null);
+        doc.put("steps", List.of());
+        doc.put("cascade", List.of());
+        doc.put("absent", List.of());
+        doc.put("taint", null);
+        doc.put("oopses", List.of());
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("given_order_fails", false);
+        o.put("holders_first", null);
+        o.put("holders_first_works", false);
+        doc.put("order", o);
+        tail(doc, run);
+        return doc;
+    }
+
+    private static Map<String, Object> document(String tool, List<String> toolArgs, ToolRun run) {
+        Plan plan = run.plan();
+        Removal removal = plan.removal();
+        Map<String, Object> doc = head(tool, toolArgs, run);
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("loaded", plan.initial().loaded());
         state.put("tainted", plan.initial().tainted());
@@ -215,15 +256,7 @@ final class ExplainCommand implements Callable<Integer> {
         o.put("holders_first", plan.order() == null ? null : plan.order().holdersFirst());
         o.put("holders_first_works", plan.order() != null && plan.order().works());
         doc.put("order", o);
-        doc.put("stdout", run.stdout());
-        doc.put("stderr", run.stderr());
-        Map<String, Object> caller = new LinkedHashMap<>();
-        boolean cap = hasCapSysModule();
-        caller.put("cap_sys_module", cap);
-        caller.put("note", cap ? "you may remove modules (CAP_SYS_MODULE)"
-                : "the prediction is for root; run as you are, every delete_module on a real kernel fails with EPERM "
-                        + "(Operation not permitted) before any rule above applies");
-        doc.put("caller", caller);
+        tail(doc, run);
         return doc;
     }
 

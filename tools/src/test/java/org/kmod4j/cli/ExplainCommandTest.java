@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -159,12 +160,43 @@ class ExplainCommandTest {
         assertTrue(r.out().contains(root ? "you may remove modules" : "the prediction is for root"), r.out());
     }
 
+    /** explain's one-line JSON document, read back into maps and lists (key order kept). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> json(String out) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readValue(out.strip(), LinkedHashMap.class);
+    }
+
+    @Test
+    void explainPredictsACommandThatRemovesNothingByTheToolsOwnOutput() throws Exception {
+        Kmod4jRun version = Kmod4jRun.of("explain", "rmmod", "-V", "--json");
+        assertEquals(0, version.status(), version.err());
+        Map<String, Object> doc = json(version.out());
+        assertEquals(List.of("explain", "command", "target", "exit_status", "would_succeed", "state", "steps",
+                "cascade", "absent", "taint", "oopses", "order", "stdout", "stderr", "caller"),
+                List.copyOf(doc.keySet()));
+        assertEquals(0, doc.get("exit_status"));
+        assertEquals(List.of(), doc.get("steps"));
+        assertEquals(org.kmod4j.tools.Rmmod.VERSION_TEXT, doc.get("stdout"));
+        assertEquals(null, doc.get("state"));
+        // a usage error of the tool is a prediction too: it would fail, with its message
+        Kmod4jRun missing = Kmod4jRun.of("explain", "rmmod", "--json");
+        assertEquals(1, missing.status());
+        Map<String, Object> failed = json(missing.out());
+        assertEquals(1, failed.get("exit_status"));
+        assertEquals(false, failed.get("would_succeed"));
+        assertEquals("rmmod: ERROR: missing module name.\n", failed.get("stderr"));
+        // without --json, the tool's own output and status
+        Kmod4jRun plain = Kmod4jRun.of("explain", "rmmod", "-V");
+        assertEquals(0, plain.status());
+        assertEquals(org.kmod4j.tools.Rmmod.VERSION_TEXT, plain.out());
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     void explainJsonFollowsTheDocumentedSchema() throws Exception {
         Kmod4jRun r = explain(copy(), "modprobe", "-r", "--json", "snd_hda_intel");
         assertEquals(0, r.status());
-        Map<String, Object> doc = (Map<String, Object>) JsonReader.parse(r.out().strip());
+        Map<String, Object> doc = json(r.out());
         assertEquals(List.of("explain", "command", "target", "exit_status", "would_succeed", "state", "steps",
                 "cascade", "absent", "taint", "oopses", "order", "stdout", "stderr", "caller"),
                 List.copyOf(doc.keySet()));
