@@ -1,24 +1,15 @@
 package org.kmod4j.graph;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import org.kmod4j.api.LoadedModule;
-import org.kmod4j.api.ViewException;
 import org.kmod4j.modules.Kmod;
-import org.kmod4j.modules.KmodException;
 import org.kmod4j.modules.Module;
 import org.kmod4j.modules.Reason;
 import org.kmod4j.modules.Removal;
 import org.kmod4j.modules.RemoveOptions;
 import org.kmod4j.modules.Step;
-import org.kmod4j.sim.BuiltinModule;
-import org.kmod4j.sim.ModuleImage;
-import org.kmod4j.sim.SimulatedKernel;
 
 /**
  * The loaded modules and who uses whom: one node per module of {@code /proc/modules}, one edge from each holder (a
@@ -116,16 +107,16 @@ public record ModuleGraph(List<Node> nodes, List<Edge> edges, List<Argument> arg
         if (modules.isEmpty()) {
             return new ModuleGraph(nodes, edges, List.of(), List.of(), List.of());
         }
-        // What each argument is on the original backend, and the module directory the copy needs.
-        Map<String, Module> asked = new LinkedHashMap<>();
-        for (String name : modules) {
-            Module m = kmod.module(name);
-            if (m.state() == Module.State.NOT_LOADED && m.path() == null && kmod.lookup(name).isEmpty()) {
-                throw new UnknownModuleException(name);
+        // modprobe -r predicted by the library on a fresh simulated copy of the backend, with everything modprobe -r
+        // reads there (module directory, modprobe.d's aliases, soft dependencies and remove commands; those are
+        // reported, never run). A dry run on the backend would not do: nothing is removed in it, so the dependencies
+        // still look used and the cascade stops.
+        Removal r = kmod.explain(modules, RemoveOptions.modprobe().build()).removal();
+        for (Removal.Argument a : r.arguments()) {
+            if (a.status() == Removal.Status.NOT_FOUND || a.status() == Removal.Status.INVALID_NAME) {
+                throw new UnknownModuleException(a.argument());
             }
-            asked.put(name, m);
         }
-        Removal r = removeOnCopy(kmod, loaded, asked);
         List<String> removal = new ArrayList<>();
         List<Failure> failures = new ArrayList<>();
         for (Step s : r.steps()) {
@@ -135,58 +126,17 @@ public record ModuleGraph(List<Node> nodes, List<Edge> edges, List<Argument> arg
                 failures.add(new Failure(s.module(), s.reason().name(), s.holders()));
             }
         }
+        // each argument by the modules it stands for (an alias may stand for several), as they are on the backend
         List<Argument> arguments = new ArrayList<>();
-        for (Map.Entry<String, Module> a : asked.entrySet()) {
-            Module m = a.getValue();
-            String status = m.builtin() ? "builtin" : !m.loaded() ? "not-loaded"
-                    : removal.contains(m.name()) ? "removed" : "failed";
-            arguments.add(new Argument(m.name(), status));
+        for (Removal.Argument a : r.arguments()) {
+            for (String name : a.modules().isEmpty() ? List.of(a.argument()) : a.modules()) {
+                Module m = kmod.module(name);
+                String status = m.builtin() ? "builtin" : !m.loaded() ? "not-loaded"
+                        : removal.contains(m.name()) ? "removed" : "failed";
+                arguments.add(new Argument(m.name(), status));
+            }
         }
         return new ModuleGraph(nodes, edges, arguments, removal, failures);
     }
 
-    /**
-     * {@code modprobe -r} for real on a simulated kernel restored from the backend's {@code /proc/modules}, with a
-     * module directory giving each module the dependencies the backend's {@code modules.dep} gives it. A dry run on
-     * the backend would not do: nothing is removed in it, so the dependencies still look used and the cascade stops.
-     */
-    private static Removal removeOnCopy(Kmod kmod, List<Module> loaded, Map<String, Module> asked) {
-        List<LoadedModule> snapshot;
-        try {
-            snapshot = kmod.kernel().loadedModules();
-        } catch (ViewException e) {
-            throw new KmodException("cannot read /proc/modules: " + e.getMessage());
-        }
-        SimulatedKernel.Builder copy = SimulatedKernel.builder().restore(snapshot);
-        // Each module's modules.dep line, from the backend; a dependency that is not loaded has nothing to remove.
-        Map<String, List<String>> deps = new LinkedHashMap<>();
-        for (Module m : loaded) {
-            deps.put(m.name(), m.dependencies());
-        }
-        for (Module m : asked.values()) {
-            if (m.builtin()) {
-                copy.builtin(BuiltinModule.of(m.name()));
-            } else {
-                deps.putIfAbsent(m.name(), m.dependencies());
-            }
-        }
-        for (List<String> ds : List.copyOf(deps.values())) {
-            for (String d : ds) {
-                deps.putIfAbsent(d, List.of());
-            }
-        }
-        deps.forEach((name, ds) -> copy.module(image(name, ds)));
-        return Kmod.simulator(copy.build()).remove(List.copyOf(asked.values().stream().map(Module::name).toList()),
-                RemoveOptions.modprobe().build());
-    }
-
-    /** A module image that exports one symbol of its own and uses one of each dependency. */
-    private static ModuleImage image(String name, List<String> deps) {
-        return ModuleImage.builder(name).exports(symbol(name))
-                .uses(deps.stream().map(ModuleGraph::symbol).toArray(String[]::new)).build();
-    }
-
-    private static String symbol(String module) {
-        return "kmod4j_graph__" + Objects.requireNonNull(module);
-    }
 }

@@ -34,6 +34,23 @@ class GraphCommandTest {
     }
 
     @Test
+    void removalSetFollowsModprobeDAliasesAndSoftDependenciesAndChangesNothing(@TempDir Path dir) throws Exception {
+        Path root = ExampleCopies.copy(dir, "example");
+        // the example's modprobe.d says: alias sound-card snd_hda_intel; this adds a soft dependency
+        Files.writeString(root.resolve("etc/modprobe.d/soft.conf"), "softdep snd_hda_intel post: snd_seq_device\n");
+        var before = ExampleCopies.contents(root);
+        Kmod4jRun r = Kmod4jRun.of("graph", "--root", root.toString(), "--format", "json", "sound-card");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("\"removal\": [\"snd_hda_intel\", \"snd_pcm\", \"snd_timer\"]"), r.out());
+        // the soft dependency is tried after snd_hda_intel; the fixture's snd_seq_device holds a reference outside
+        // modules (refcount 1, no holder), so modprobe -r would fail to remove it
+        assertTrue(r.out().contains("\"failures\": [{\"module\": \"snd_seq_device\", \"reason\": \"IN_USE\""),
+                r.out());
+        assertTrue(r.out().contains("{\"name\": \"snd_hda_intel\", \"status\": \"removed\"}"), r.out());
+        assertEquals(before, ExampleCopies.contents(root), "the fixture is unchanged");
+    }
+
+    @Test
     void unknownModuleIsAMessageAndStatusOne() {
         Kmod4jRun r = Kmod4jRun.of("graph", "--sim", SOUND, "nonesuch");
         assertEquals(1, r.status());
