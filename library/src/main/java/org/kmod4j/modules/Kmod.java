@@ -199,13 +199,10 @@ public final class Kmod {
     }
 
     /**
-     * A fresh simulated kernel in a snapshot's state, with its files ({@link #snapshot(Path)}). For kmod4j's own
-     * tools: {@code org.kmod4j.snapshot} is not exported, so a program on the module path calls {@link #snapshot(Path)}.
-     *
-     * @param snapshot a snapshot read or captured in memory
-     * @return a context on a fresh kernel restored from it
+     * A fresh simulated kernel in a snapshot's state, with its files: {@link #snapshot(Path)}, and {@link #explain}'s
+     * copy of a host or fixture captured in memory. Private: {@code org.kmod4j.snapshot} is not exported.
      */
-    public static Kmod snapshot(org.kmod4j.snapshot.Snapshot snapshot) {
+    private static Kmod snapshot(org.kmod4j.snapshot.Snapshot snapshot) {
         org.kmod4j.snapshot.SnapshotKernel kernel = new org.kmod4j.snapshot.SnapshotKernel(snapshot.newKernel(),
                 snapshot);
         ModuleFiles files = new ModuleFiles() {
