@@ -27,6 +27,24 @@ public final class SnapshotKernel extends ForwardingModuleSubsystem {
         return kernel;
     }
 
+    /**
+     * A module's {@code refcnt} that was recorded as no number (a broken fixture's) reads as recorded while the
+     * simulator still has the module, so that libkmod fails to read the count here as it did on the original (rmmod
+     * then refuses the module); a recorded number is the simulator's own count, which removals change.
+     */
+    @Override
+    public String readFile(String path) throws ViewException {
+        String now = kernel.readFile(path);
+        byte[] recorded = path.startsWith("/sys/module/") && path.endsWith("/refcnt") ? snapshot.file(path) : null;
+        if (recorded != null) {
+            String text = new String(recorded, java.nio.charset.StandardCharsets.UTF_8);
+            if (!text.strip().matches("-?[0-9]+")) {
+                return text;
+            }
+        }
+        return now;
+    }
+
     @Override
     public List<String> listDirectory(String path) throws ViewException {
         List<String> now = kernel.listDirectory(path);

@@ -34,9 +34,8 @@ class ExplainRulesTest {
         return plan.steps().stream().map(s -> s.step().module() + ":" + s.step().reason()).toList();
     }
 
-    /** A fixture tree of the same stack: core <- mid <- top, and spare, held once by no module. */
-    private Path fixture() throws IOException {
-        Path root = tmp.resolve("root");
+    /** A fixture tree at {@code root} of the same stack: core <- mid <- top, and spare, held once by no module. */
+    static Path fixture(Path root) throws IOException {
         write(root, "proc/modules", """
                 spare 16384 1 - Live 0xffffffffc0a30000
                 top 16384 0 - Live 0xffffffffc0a20000
@@ -56,14 +55,14 @@ class ExplainRulesTest {
         return root;
     }
 
-    private static void write(Path root, String relative, String text) throws IOException {
+    static void write(Path root, String relative, String text) throws IOException {
         Path p = root.resolve(relative);
         Files.createDirectories(p.getParent());
         Files.writeString(p, text);
     }
 
     /** Every path under {@code root} with its bytes (a directory: its entries), to show a tree is unchanged. */
-    private static Map<String, String> contents(Path root) throws IOException {
+    static Map<String, String> contents(Path root) throws IOException {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> all = Files.walk(root)) {
             for (Path p : all.toList()) {
@@ -93,7 +92,7 @@ class ExplainRulesTest {
 
     @Test
     void explainNeverChangesTheTarget() throws IOException {
-        Path root = fixture();
+        Path root = fixture(tmp.resolve("root"));
         Map<String, String> before = contents(root);
         Kmod fixture = Kmod.fixture(root);
         Plan removed = fixture.explain(List.of("top", "spare"), RemoveOptions.rmmod().force().build());
@@ -109,6 +108,19 @@ class ExplainRulesTest {
         assertEquals(List.of("top:REMOVED", "mid:REMOVED", "core:REMOVED"), reasons(plan));
         assertEquals(state, state(kernel), "the simulator's state is unchanged");
         assertEquals(Module.State.LIVE, simulator.module("core").state());
+    }
+
+    @Test
+    void aFixturesRefcntThatIsNoNumberIsPredictedAsUnreadable() throws IOException {
+        // the copy's count is proc/modules' column; the file as recorded is what rmmod reads on the fixture
+        Path root = fixture(tmp.resolve("root"));
+        write(root, "sys/module/top/refcnt", "x\n");
+        Plan plan = Kmod.fixture(root).explain("top", RemoveOptions.rmmod().build());
+        assertEquals(List.of("top:REFCOUNT_UNREADABLE"), reasons(plan));
+        assertEquals(-22, plan.steps().getFirst().step().refcount(), "-EINVAL, as libkmod's read of it gives");
+        assertEquals(Kmod.fixture(root).remove("top", RemoveOptions.rmmod().build()).steps(), plan.removal().steps());
+        Plan forced = Kmod.fixture(root).explain("top", RemoveOptions.rmmod().force().build());
+        assertEquals(List.of("top:REMOVED"), reasons(forced), "the simulator's own count decides the call");
     }
 
     @Test
