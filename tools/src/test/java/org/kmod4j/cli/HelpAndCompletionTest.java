@@ -80,58 +80,50 @@ class HelpAndCompletionTest {
     private static final String SHOW = "for c in kmod4j rmmod modprobe lsmod; do "
             + "complete -p $c 2>/dev/null || echo \"$c: none\"; done";
 
-    @Test
-    void completionOfRmmodAndModprobeOffersTheLoadedModules() throws Exception {
-        assumeBash();
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kmod4j-completion");
-        java.nio.file.Path script = dir.resolve("completion.bash");
+    /**
+     * The completion script in {@code dir}, reading its loaded modules from a file there (snd_pcm, snd, soundcore)
+     * instead of {@code /proc/modules}; {@code dir/bin} exists for the PATH.
+     */
+    private static java.nio.file.Path completionScript(java.nio.file.Path dir) throws Exception {
         java.nio.file.Path procModules = dir.resolve("modules");
-        java.nio.file.Path bin = java.nio.file.Files.createDirectory(dir.resolve("bin"));
-        try {
-            java.nio.file.Files.writeString(script, run("generate-completion")[1]
-                    .replace("/proc/modules", procModules.toString()));
-            java.nio.file.Files.writeString(procModules,
-                    "snd_pcm 172032 0 - Live 0x0\nsnd 135168 1 snd_pcm, Live 0x0\nsoundcore 16384 1 snd, Live 0x0\n");
-            java.nio.file.Files.createSymbolicLink(bin.resolve("rmmod"), java.nio.file.Path.of(System.getProperty("kmod4j.repository", "."), "kmod4j").toAbsolutePath().normalize());
-            String out = bash(bin, "source " + script + "; "
-                    + "COMP_WORDS=(rmmod sn); COMP_CWORD=1; _kmod4j_loaded_modules; echo \"${COMPREPLY[*]}\"; "
-                    + "COMP_WORDS=(kmod4j modprobe -r so); COMP_CWORD=3; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
-                    + "COMP_WORDS=(kmod4j lsmod --r); COMP_CWORD=2; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
-                    + "complete -p rmmod");
-            assertEquals("snd_pcm snd\nsoundcore\n--root\ncomplete -o default -F _kmod4j_loaded_modules rmmod\n", out);
-        } finally {
-            try (var files = java.nio.file.Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        java.nio.file.Files.createDirectories(dir.resolve("bin"));
+        java.nio.file.Files.writeString(procModules,
+                "snd_pcm 172032 0 - Live 0x0\nsnd 135168 1 snd_pcm, Live 0x0\nsoundcore 16384 1 snd, Live 0x0\n");
+        return java.nio.file.Files.writeString(dir.resolve("completion.bash"), run("generate-completion")[1]
+                .replace("/proc/modules", procModules.toString()));
     }
 
     @Test
-    void completionOfExplainAndSnapshotOffersTheToolTheirOptionsAndTheLoadedModules() throws Exception {
+    void completionOfRmmodAndModprobeOffersTheLoadedModules(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
         assumeBash();
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kmod4j-completion");
-        java.nio.file.Path script = dir.resolve("completion.bash");
-        java.nio.file.Path procModules = dir.resolve("modules");
-        java.nio.file.Path bin = java.nio.file.Files.createDirectory(dir.resolve("bin"));
-        try {
-            java.nio.file.Files.writeString(script, run("generate-completion")[1]
-                    .replace("/proc/modules", procModules.toString()));
-            java.nio.file.Files.writeString(procModules,
-                    "snd_pcm 172032 0 - Live 0x0\nsnd 135168 1 snd_pcm, Live 0x0\nsoundcore 16384 1 snd, Live 0x0\n");
-            String out = bash(bin, "source " + script + "; "
-                    + "COMP_WORDS=(kmod4j ex); COMP_CWORD=1; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
-                    + "COMP_WORDS=(kmod4j sn); COMP_CWORD=1; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
-                    + "COMP_WORDS=(kmod4j explain r); COMP_CWORD=2; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
-                    + "COMP_WORDS=(kmod4j explain modprobe -r --s); COMP_CWORD=4; _kmod4j_with_tools; "
-                    + "echo \"${COMPREPLY[*]}\"; "
-                    + "COMP_WORDS=(kmod4j explain rmmod snd); COMP_CWORD=3; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
-                    + "COMP_WORDS=(kmod4j snapshot --r); COMP_CWORD=2; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"");
-            assertEquals("explain\nsnapshot\nrmmod\n--sim\nsnd_pcm snd\n--root\n", out);
-        } finally {
-            try (var files = java.nio.file.Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        java.nio.file.Path script = completionScript(dir);
+        java.nio.file.Path bin = dir.resolve("bin");
+        java.nio.file.Files.createSymbolicLink(bin.resolve("rmmod"), java.nio.file.Path.of(System.getProperty("kmod4j.repository", "."), "kmod4j").toAbsolutePath().normalize());
+        String out = bash(bin, "source " + script + "; "
+                + "COMP_WORDS=(rmmod sn); COMP_CWORD=1; _kmod4j_loaded_modules; echo \"${COMPREPLY[*]}\"; "
+                + "COMP_WORDS=(kmod4j modprobe -r so); COMP_CWORD=3; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                + "COMP_WORDS=(kmod4j lsmod --r); COMP_CWORD=2; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                + "complete -p rmmod");
+        assertEquals("snd_pcm snd\nsoundcore\n--root\ncomplete -o default -F _kmod4j_loaded_modules rmmod\n", out);
+        // the link out of the temporary directory goes before JUnit's cleanup (which warns about such links)
+        java.nio.file.Files.delete(bin.resolve("rmmod"));
+    }
+
+    @Test
+    void completionOfExplainAndSnapshotOffersTheToolTheirOptionsAndTheLoadedModules(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        assumeBash();
+        java.nio.file.Path script = completionScript(dir);
+        String out = bash(dir.resolve("bin"), "source " + script + "; "
+                + "COMP_WORDS=(kmod4j ex); COMP_CWORD=1; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                + "COMP_WORDS=(kmod4j sn); COMP_CWORD=1; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                + "COMP_WORDS=(kmod4j explain r); COMP_CWORD=2; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                + "COMP_WORDS=(kmod4j explain modprobe -r --s); COMP_CWORD=4; _kmod4j_with_tools; "
+                + "echo \"${COMPREPLY[*]}\"; "
+                + "COMP_WORDS=(kmod4j explain rmmod snd); COMP_CWORD=3; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"; "
+                + "COMP_WORDS=(kmod4j snapshot --r); COMP_CWORD=2; _kmod4j_with_tools; echo \"${COMPREPLY[*]}\"");
+        assertEquals("explain\nsnapshot\nrmmod\n--sim\nsnd_pcm snd\n--root\n", out);
     }
 
     @Test
