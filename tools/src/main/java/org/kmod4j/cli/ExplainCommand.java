@@ -105,7 +105,7 @@ final class ExplainCommand implements Callable<Integer> {
             return run.status();
         }
         // with --json, also without a removal: the prediction is the tool's exit status and output, no step
-        Map<String, Object> doc = run.plan() == null ? withoutRemoval(tool, toolArgs, run) : document(tool, toolArgs, run);
+        Map<String, Object> doc = document(tool, toolArgs, run);
         if (json) {
             out.println(Json.write(doc));
         } else {
@@ -151,19 +151,43 @@ final class ExplainCommand implements Callable<Integer> {
 
     // ---- the document ----------------------------------------------------------------------------------------
 
-    /** The document's first fields, the same with or without a removal. */
-    private static Map<String, Object> head(String tool, List<String> toolArgs, ToolRun run) {
+    /**
+     * explain's document (docs/explain.md). A command that removes nothing ({@code -V}, {@code --help}, a usage error,
+     * a target that cannot be opened) has no plan: the same keys, no step, {@code state} and {@code taint} null.
+     */
+    private static Map<String, Object> document(String tool, List<String> toolArgs, ToolRun run) {
+        Plan plan = run.plan();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("explain", 1);
         doc.put("command", (tool + " " + String.join(" ", toolArgs)).strip());
         doc.put("target", run.target());
         doc.put("exit_status", run.status());
         doc.put("would_succeed", run.status() == 0);
-        return doc;
-    }
-
-    /** The document's last fields: what the tool prints, and the caller's privilege. */
-    private static void tail(Map<String, Object> doc, ToolRun run) {
+        Map<String, Object> state = null;
+        Map<String, Object> taint = null;
+        if (plan != null) {
+            state = new LinkedHashMap<>();
+            state.put("loaded", plan.initial().loaded());
+            state.put("tainted", plan.initial().tainted());
+            state.put("modules_disabled", plan.initial().modulesDisabled());
+            taint = new LinkedHashMap<>();
+            taint.put("before", plan.taintBefore());
+            taint.put("after", plan.taintAfter());
+            taint.put("added", plan.taintAdded());
+        }
+        doc.put("state", state);
+        doc.put("steps", plan == null ? List.of() : steps(tool, run, plan));
+        doc.put("cascade", plan == null ? List.of() : plan.cascade());
+        doc.put("absent", plan == null ? List.of() : plan.absent().stream().map(a -> a.module() + " ("
+                + (a.reason() == Reason.BUILTIN ? "builtin" : "not loaded") + ")").toList());
+        doc.put("taint", taint);
+        doc.put("oopses", plan == null ? List.of() : plan.oopses());
+        Plan.Order order = plan == null ? null : plan.order();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("given_order_fails", order != null);
+        o.put("holders_first", order == null ? null : order.holdersFirst());
+        o.put("holders_first_works", order != null && order.works());
+        doc.put("order", o);
         doc.put("stdout", run.stdout());
         doc.put("stderr", run.stderr());
         Map<String, Object> caller = new LinkedHashMap<>();
@@ -173,39 +197,12 @@ final class ExplainCommand implements Callable<Integer> {
                 : "the prediction is for root; run as you are, every delete_module on a real kernel fails with EPERM "
                         + "(Operation not permitted) before any rule above applies");
         doc.put("caller", caller);
-    }
-
-    /**
-     * The document of a command that removes nothing ({@code -V}, {@code --help}, a usage error, a target that cannot
-     * be opened): the same keys, no step, {@code state} and {@code taint} null (docs/explain.md).
-     */
-    private static Map<String, Object> withoutRemoval(String tool, List<String> toolArgs, ToolRun run) {
-        Map<String, Object> doc = head(tool, toolArgs, run);
-        doc.put("state", null);
-        doc.put("steps", List.of());
-        doc.put("cascade", List.of());
-        doc.put("absent", List.of());
-        doc.put("taint", null);
-        doc.put("oopses", List.of());
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("given_order_fails", false);
-        o.put("holders_first", null);
-        o.put("holders_first_works", false);
-        doc.put("order", o);
-        tail(doc, run);
         return doc;
     }
 
-    private static Map<String, Object> document(String tool, List<String> toolArgs, ToolRun run) {
-        Plan plan = run.plan();
+    /** The steps as the tool's own --json reports them (JsonReport), with what each met on the copy. */
+    private static List<Object> steps(String tool, ToolRun run, Plan plan) {
         Removal removal = plan.removal();
-        Map<String, Object> doc = head(tool, toolArgs, run);
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("loaded", plan.initial().loaded());
-        state.put("tainted", plan.initial().tainted());
-        state.put("modules_disabled", plan.initial().modulesDisabled());
-        doc.put("state", state);
-        // the steps as the tool's own --json reports them (JsonReport), with what each met on the copy
         List<Object> steps = new ArrayList<>();
         if (tool.equals("rmmod")) {
             for (Removal.Argument a : removal.arguments()) {
@@ -241,23 +238,7 @@ final class ExplainCommand implements Callable<Integer> {
                 }
             }
         }
-        doc.put("steps", steps);
-        doc.put("cascade", plan.cascade());
-        doc.put("absent", plan.absent().stream().map(a -> a.module() + " ("
-                + (a.reason() == Reason.BUILTIN ? "builtin" : "not loaded") + ")").toList());
-        Map<String, Object> taint = new LinkedHashMap<>();
-        taint.put("before", plan.taintBefore());
-        taint.put("after", plan.taintAfter());
-        taint.put("added", plan.taintAdded());
-        doc.put("taint", taint);
-        doc.put("oopses", plan.oopses());
-        Map<String, Object> o = new LinkedHashMap<>();
-        o.put("given_order_fails", plan.order() != null);
-        o.put("holders_first", plan.order() == null ? null : plan.order().holdersFirst());
-        o.put("holders_first_works", plan.order() != null && plan.order().works());
-        doc.put("order", o);
-        tail(doc, run);
-        return doc;
+        return steps;
     }
 
     /**
