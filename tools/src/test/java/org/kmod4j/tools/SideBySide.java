@@ -63,6 +63,17 @@ final class SideBySide {
         }
     }
 
+    /** The recorded delete_module calls, {@code NAME 0xFLAGS} each, as KmodPeer logs kmod's. */
+    private static List<String> calls(List<RecordingDeleteModule> recorders) {
+        List<String> calls = new ArrayList<>();
+        for (RecordingDeleteModule r : recorders) {
+            for (RecordingDeleteModule.Call c : r.calls()) {
+                calls.add(c.name() + " 0x" + Integer.toHexString(c.flags()));
+            }
+        }
+        return calls;
+    }
+
     /** Opens targets as the tools do, each with a recorder of its delete_module calls added to {@code recorders}. */
     private static Target.Factory recording(List<RecordingDeleteModule> recorders) {
         return options -> {
@@ -96,13 +107,7 @@ final class SideBySide {
         ToolIo io = new ToolIo(new PrintWriter(out), new PrintWriter(err), factory,
                 syslog != null ? syslog : new CapturingSyslog(), cwd);
         int status = prog.equals("lsmod") ? Lsmod.run(prog, full, io) : Rmmod.run(prog, full, io);
-        List<String> calls = new ArrayList<>();
-        for (RecordingDeleteModule r : recorders) {
-            for (RecordingDeleteModule.Call c : r.calls()) {
-                calls.add(c.name() + " 0x" + Integer.toHexString(c.flags()));
-            }
-        }
-        KmodPeer.Run kmod4j = new KmodPeer.Run(out.toString(), err.toString(), status, calls);
+        KmodPeer.Run kmod4j = new KmodPeer.Run(out.toString(), err.toString(), status, calls(recorders));
 
         if (viaCli) {
             StringWriter cliOut = new StringWriter();
@@ -232,13 +237,7 @@ final class SideBySide {
         variables.put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         variables.putAll(env);
         int status = Modprobe.run("modprobe", full, io, new Modprobe.Environment(variables, false));
-        List<String> calls = new ArrayList<>();
-        for (RecordingDeleteModule r : recorders) {
-            for (RecordingDeleteModule.Call c : r.calls()) {
-                calls.add(c.name() + " 0x" + Integer.toHexString(c.flags()));
-            }
-        }
-        KmodPeer.Run kmod4j = new KmodPeer.Run(out.toString(), err.toString(), status, calls);
+        KmodPeer.Run kmod4j = new KmodPeer.Run(out.toString(), err.toString(), status, calls(recorders));
 
         if (env.isEmpty() && syslog == null && System.getenv("MODPROBE_OPTIONS") == null) {
             Fixture forCli = fx.copyTo(fx.root.resolveSibling("cli-" + n));
