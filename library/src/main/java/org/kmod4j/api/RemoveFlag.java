@@ -6,16 +6,23 @@ package org.kmod4j.api;
  */
 public enum RemoveFlag {
     /** {@code O_TRUNC}: force the unload (only with {@code CONFIG_MODULE_FORCE_UNLOAD}); kmod's KMOD_REMOVE_FORCE. */
-    FORCE(0x200, "TRUNC"),
+    FORCE(0x200, "O_TRUNC", "TRUNC"),
     /** {@code O_NONBLOCK}: do not wait for references to drop (read by 2.6.0–3.14 only); kmod always sets it. */
-    NONBLOCK(0x800, "NB");
+    NONBLOCK(0x800, "O_NONBLOCK", "NB");
 
     private final int bit;
+    private final String constant;
     private final String scenarioName;
 
-    RemoveFlag(int bit, String scenarioName) {
+    RemoveFlag(int bit, String constant, String scenarioName) {
         this.bit = bit;
+        this.constant = constant;
         this.scenarioName = scenarioName;
+    }
+
+    /** {@return the C constant's name ({@code O_TRUNC}, {@code O_NONBLOCK}), as strace and the man page write it} */
+    public String constant() {
+        return constant;
     }
 
     /** {@return the bit in the raw flags word} */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.kmod4j.api.RemoveFlag;
 import org.kmod4j.api.Taint;
 
 /**
@@ -71,7 +72,7 @@ public record Plan(Removal removal, List<PlannedStep> steps, State initial, long
          */
         public Optional<String> oopsHazard() {
             Step.Syscall sc = step.syscall();
-            if (sc == null || !sc.ok() || (sc.flags() & Step.Syscall.O_TRUNC) == 0 || before == null
+            if (sc == null || !sc.ok() || !RemoveFlag.FORCE.isSetIn(sc.flags()) || before == null
                     || before.refcount() == null || before.refcount() <= 0) {
                 return Optional.empty();
             }

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.kmod4j.api.Errno;
+import org.kmod4j.api.RemoveFlag;
 
 /**
  * One step of a removal, in the order it happened: the module it is about, why it was touched ({@link #role()}), the
@@ -64,22 +65,21 @@ public record Step(String argument, String module, Role role, Reason reason, boo
      * @param text   glibc's {@code strerror} text of the errno, null for success
      */
     public record Syscall(String name, int flags, int errno, Errno error, String text) {
-        /** {@code O_NONBLOCK}: do not wait for the module's last reference (libkmod always passes it). */
-        public static final int O_NONBLOCK = 0x800;
-        /** {@code O_TRUNC}: force the removal ({@link RemoveOptions#force()}). */
-        public static final int O_TRUNC = 0x200;
-
-        /** {@return the flags by name ({@code O_NONBLOCK}, {@code O_TRUNC}), then any other bits in hex; empty for 0} */
+        /**
+         * {@return the flags by name ({@code O_NONBLOCK}, {@code O_TRUNC}: {@link RemoveFlag}), then any other bits in
+         * hex; empty for 0}
+         */
         public List<String> flagNames() {
             List<String> out = new java.util.ArrayList<>();
-            if ((flags & O_NONBLOCK) != 0) {
-                out.add("O_NONBLOCK");
+            int others = flags;
+            for (RemoveFlag f : List.of(RemoveFlag.NONBLOCK, RemoveFlag.FORCE)) {
+                if (f.isSetIn(flags)) {
+                    out.add(f.constant());
+                    others &= ~f.bit();
+                }
             }
-            if ((flags & O_TRUNC) != 0) {
-                out.add("O_TRUNC");
-            }
-            if ((flags & ~(O_NONBLOCK | O_TRUNC)) != 0) {
-                out.add("0x" + Integer.toHexString(flags & ~(O_NONBLOCK | O_TRUNC)));
+            if (others != 0) {
+                out.add("0x" + Integer.toHexString(others));
             }
             return List.copyOf(out);
         }

@@ -91,6 +91,15 @@ class ExplainRulesTest {
     }
 
     @Test
+    void flagNamesAreONonblockThenOTruncThenOtherBitsInHex() {
+        assertEquals(List.of(), new Step.Syscall("delete_module", 0, 0, null, null).flagNames());
+        assertEquals(List.of("O_NONBLOCK", "O_TRUNC"),
+                new Step.Syscall("delete_module", 0xa00, 0, null, null).flagNames());
+        assertEquals(List.of("O_TRUNC", "0x40000000"),
+                new Step.Syscall("delete_module", 0x40000200, 0, null, null).flagNames());
+    }
+
+    @Test
     void explainNeverChangesTheTarget() throws IOException {
         Path root = fixture(tmp.resolve("root"));
         Map<String, String> before = contents(root);
