@@ -22,7 +22,8 @@
 # (delete_module calls only); accuracy.py then prints predicted vs observed per case ($BUILD/accuracy.md).
 #
 # Environment: KVER (guest kernel release; default: the newest installed Debian 12 6.1 kernel with headers, the
-# kernel the documented differences below were recorded on, even when 6.12 is installed beside it),
+# kernel the documented differences below were recorded on, even when 6.12 is installed beside it; a release
+# that is not installed gets its Debian 12 series' image and headers with apt-get, as do QEMU, kmod and strace),
 # KMOD4J_BUILD (build directory, default conformance/build; this script uses its tools-e2e/ subdirectory).
 set -euo pipefail
 
@@ -66,7 +67,15 @@ build_all() {
 	# ---------------------------------------------------------- prerequisites
 	local missing=()
 	command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
-	[ -n "${KVER:-$(pick_kver 6.1)}" ] || missing+=(linux-image-amd64 linux-headers-amd64)
+	if [ -n "${KVER:-}" ]; then
+		# the release asked for: its Debian 12 series' image and headers (lib.sh), when it is not installed
+		[ -r "/boot/vmlinuz-$KVER" ] && [ -d "/usr/src/linux-headers-$KVER" ] ||
+			missing+=($(debian12_packages "$(echo "$KVER" | cut -d. -f1,2)"))
+	else
+		[ -n "$(pick_kver 6.1)" ] || missing+=($(debian12_packages 6.1))
+	fi
+	# the observed delete_module calls of explain's accuracy check
+	command -v strace >/dev/null || missing+=(strace)
 	[ -x /usr/bin/kmod ] || [ -x /bin/kmod ] || missing+=(kmod)
 	command -v depmod >/dev/null || missing+=(kmod)
 	command -v cpio >/dev/null || missing+=(cpio)
