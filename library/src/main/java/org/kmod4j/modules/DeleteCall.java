@@ -80,7 +80,10 @@ final class DeleteCall {
                 // delete_module(): EBUSY for a module that is not LIVE, or (no exit function, not forced) permanent
                 LoadedModule line = kmod.procModules().get(module);
                 if (line == null) {
-                    return Reason.KERNEL_ERROR;
+                    // Gone by the time /proc/modules is read: it was GOING under another caller's delete_module,
+                    // which has finished since (delete_module(): "already dying"). A permanent or LIVE module does
+                    // not vanish, so this is the only way here.
+                    return Reason.BEING_UNLOADED;
                 }
                 return switch (line.state()) {
                     case GOING -> Reason.BEING_UNLOADED;

@@ -255,6 +255,23 @@ class RemovalRulesTest {
     }
 
     @Test
+    void ebusyForAModuleGoneByTheTimeItIsReadIsBeingUnloadedByAnotherCaller() {
+        // the race of the test below, made certain: the other caller's delete_module ends between this caller's
+        // EBUSY and its reading /proc/modules
+        SimulatedKernel kernel = stack();
+        Kmod kmod = Kmod.of(new org.kmod4j.api.ForwardingModuleSubsystem(kernel) {
+            @Override
+            public org.kmod4j.api.SyscallResult deleteModule(org.kmod4j.api.UserString name, int flags) {
+                assertTrue(kernel.deleteModule(name.toString(), flags).isOk(), "the other caller removes it");
+                return org.kmod4j.api.SyscallResult.failed(Errno.EBUSY);
+            }
+        });
+        Step s = kmod.remove("spare", RemoveOptions.rmmod().build()).steps().getFirst();
+        assertEquals(Errno.EBUSY, s.syscall().error());
+        assertEquals(Reason.BEING_UNLOADED, s.reason());
+    }
+
+    @Test
     void concurrentRemovalsOfOneModuleRemoveItExactlyOnceAndTellTheOtherCallerWhy() throws Exception {
         for (int round = 0; round < 20; round++) {
             Kmod kmod = Kmod.simulator(stack());
